@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * SEGMENT ARRIVES (RFC 9293 3.10.7): one function per step, in the RFC's
+ * order. CLOSED, LISTEN and SYN-SENT have their own functions (3.10.7.1-3);
+ * SYN-RECEIVED and the synchronized states run PAWS (RFC 7323), then the
+ * sequence check, RST, SYN, ACK, URG, text and FIN steps (3.10.7.4).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define TS_RECENT_VALID_US (24ull * 24 * 3600 * 1000000) /* RFC 7323 5.5 */
+
+/* What a step tells the pipeline: go on, or stop with this verdict. */
+struct step {
+	bool stop;
+	struct tcp_verdict v;
+};
+
+static const struct step GO = { false, { TCP_DISP_ACCEPT, TCP_WHY_NONE } };
+
+static struct step stop_with(struct tcp_conn *c, const struct tcp_env *env,
+                             uint64_t now_us, enum tcp_disp d, enum tcp_why w)
+{
+	struct step s = { true, tcp_conn__drop(c, env, now_us, d, w) };
+
+	return s;
+}
+
+static struct step stop_accept(void)
+{
+	struct step s = { true, { TCP_DISP_ACCEPT, TCP_WHY_NONE } };
+
+	return s;
+}
+
+/* <SEQ=SEG.ACK><CTL=RST>, the reset for an unacceptable ACK (3.5.2). */
+static void send_rst_for_ack(struct tcp_conn *c, uint64_t now_us,
+                             const struct tcp_seg *seg, struct tcp_out *out)
+{
+	tcp_conn__send_ctl(c, now_us, TCP_FLAG_RST, seg->ack, tcp_seq_make(0),
+	                   out);
+}
+
+/*
+ * RFC 5961 7: challenge ACKs are throttled, here per connection so that the
+ * limit is no side channel across connections (CVE-2016-5696).
+ */
+static struct step challenge_ack(struct tcp_conn *c, const struct tcp_env *env,
+                                 uint64_t now_us, enum tcp_why why,
+                                 struct tcp_out *out)
+{
+	const struct tcp_cfg *cfg = c->cfg;
+
+	if (c->chack_count == 0 ||
+	    now_us - c->chack_window_start_us >= cfg->challenge_ack_window_us) {
+		c->chack_window_start_us = now_us;
+		c->chack_count = 0;
+	}
+	if (c->chack_count >= cfg->challenge_ack_limit)
+		return stop_with(c, env, now_us, TCP_DISP_DROP, why);
+	c->chack_count++;
+	tcp_conn__send_ack(c, now_us, out);
+	return stop_with(c, env, now_us, TCP_DISP_DROP_ACK, why);
+}
+
+/* Options of a SYN or SYN,ACK: what both ends agreed on. */
+static void take_syn_options(struct tcp_conn *c, uint64_t now_us,
+                             const struct tcp_seg *seg)
+{
+	const struct tcp_opts *o = &seg->opts;
+	const struct tcp_cfg *cfg = c->cfg;
+
+	/* MUST-15: 536 when the peer sent no MSS option. */
+	tcp_conn__set_mss(c, (o->present & TCP_OPTF_MSS) ? o->mss : 536);
+	if (o->present & TCP_OPTF_WS)
+		c->fl |= TCP_CF_PEER_WS;
+	if (o->present & TCP_OPTF_TS)
+		c->fl |= TCP_CF_PEER_TS;
+	if (o->present & TCP_OPTF_SACKOK)
+		c->fl |= TCP_CF_PEER_SACK;
+	/* RFC 7323 2.2: scaling only when both sides sent WS. */
+	if (cfg->wscale && (o->present & TCP_OPTF_WS)) {
+		c->fl |= TCP_CF_WS;
+		/* RFC 7323 2.3: a shift above 14 is used as 14. */
+		c->snd_wscale = o->ws_shift > 14 ? 14 : o->ws_shift;
+		c->rcv_wscale = cfg->wscale_shift > 14 ? 14 : cfg->wscale_shift;
+	} else {
+		c->snd_wscale = c->rcv_wscale = 0;
+	}
+	/* RFC 7323 3.2: timestamps only when both SYNs carried TSopt. */
+	if (cfg->timestamps && (o->present & TCP_OPTF_TS)) {
+		c->fl |= TCP_CF_TS;
+		c->ts_recent = o->tsval;
+		c->ts_recent_us = now_us;
+	}
+	/* RFC 2018 2: SACK only when both sides sent SACK-permitted. */
+	if (cfg->sack && (o->present & TCP_OPTF_SACKOK))
+		c->fl |= TCP_CF_SACK;
+}
+
+/* ---- CLOSED (3.10.7.1) --------------------------------------------------- */
+
+static struct tcp_verdict input_closed(struct tcp_conn *c,
+                                       const struct tcp_env *env,
+                                       uint64_t now_us,
+                                       const struct tcp_tuple *t,
+                                       const struct tcp_seg *seg,
+                                       struct tcp_out *out)
+{
+	/* All data is discarded; a RST is discarded; else reset (E003-E005). */
+	if (seg->flags & TCP_FLAG_RST)
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_CLOSED_RST);
+	tcp_reply_closed(t, seg, out);
+	return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP_RST,
+	                      TCP_WHY_CLOSED_NO_TCB);
+}
+
+/* ---- LISTEN (3.10.7.2) ---------------------------------------------------- */
+
+static struct tcp_verdict input_listen(struct tcp_conn *c,
+                                       const struct tcp_env *env,
+                                       uint64_t now_us,
+                                       const struct tcp_tuple *t,
+                                       const struct tcp_seg *seg,
+                                       struct tcp_out *out)
+{
+	/* First: "An incoming RST segment could not be valid" (E009). */
+	if (seg->flags & TCP_FLAG_RST)
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_LISTEN_RST);
+	/* Second: any ACK is bad: <SEQ=SEG.ACK><CTL=RST> (E010). */
+	if (seg->flags & TCP_FLAG_ACK) {
+		struct tcp_tuple keep = c->tuple;
+
+		c->tuple = *t;
+		send_rst_for_ack(c, now_us, seg, out);
+		c->tuple = keep;
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP_RST,
+		                      TCP_WHY_LISTEN_ACK);
+	}
+	/* Fourth: anything else without SYN is dropped (E013). */
+	if (!(seg->flags & TCP_FLAG_SYN))
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_LISTEN_NO_SYN);
+	/*
+	 * Third: SYN (E011). RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, select an
+	 * ISS, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, SND.NXT = ISS + 1,
+	 * SND.UNA = ISS, enter SYN-RECEIVED. Remember the passive origin
+	 * (MUST-11).
+	 */
+	c->tuple = *t;
+	c->irs = seg->seq;
+	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
+	c->rcv_adv = c->rcv_nxt;
+	c->iss = tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us)
+	                                      : 0);
+	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
+	c->recover = c->iss;
+	c->snd_wnd = seg->wnd; /* SYN windows are never scaled (RFC 7323) */
+	c->max_snd_wnd = seg->wnd;
+	c->snd_wl1 = seg->seq;
+	c->last_rcv_us = now_us;
+	take_syn_options(c, now_us, seg);
+	c->fl |= TCP_CF_PASSIVE;
+	/*
+	 * "Any other control or text should be queued for processing later":
+	 * text on the SYN is held as out-of-order data at RCV.NXT and
+	 * delivered once ESTABLISHED is reached. A FIN on the SYN is not held
+	 * (the peer retransmits it); recorded as a choice in the README.
+	 */
+	if (seg->payload_bytes > 0) {
+		uint32_t n = seg->payload_bytes;
+
+		if (n > tcp_ring_free(&c->rx))
+			n = tcp_ring_free(&c->rx);
+		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
+			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
+	}
+	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+	tcp_conn__send_syn(c, now_us, true, out);
+	c->t_rtx = now_us + c->rto_us;
+	c->rtx_first_us = now_us;
+	c->fl |= TCP_CF_RTT_TIMING;
+	c->rtt_seq = c->iss;
+	c->rtt_start_us = now_us;
+	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+}
+
+/* ---- Shared pieces of ACK processing ------------------------------------- */
+
+static uint32_t eff_smss(const struct tcp_conn *c)
+{
+	return c->snd_mss - ((c->fl & TCP_CF_TS) ? 12u : 0u);
+}
+
+static void recompute_rto(struct tcp_conn *c)
+{
+	/* RFC 6298 5.7 aside, a new ACK ends the backoff (5.5 note). */
+	if (c->srtt_us) {
+		uint64_t rto = c->srtt_us + 4ull * c->rttvar_us;
+
+		if (rto < c->cfg->rto_min_us)
+			rto = c->cfg->rto_min_us;
+		if (rto > c->cfg->rto_max_us)
+			rto = c->cfg->rto_max_us;
+		c->rto_us = (uint32_t)rto;
+	} else {
+		c->rto_us = (uint32_t)c->cfg->rto_initial_us;
+	}
+}
+
+/*
+ * Retransmits the first unacknowledged segment, stopping at the first
+ * SACKed block (RFC 2018 5: the receiver holds those bytes).
+ */
+static void retransmit_head(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, struct tcp_out *out)
+{
+	tcp_seq save_nxt = c->snd_nxt;
+	uint32_t len = eff_smss(c);
+	uint32_t cwnd = c->cwnd;
+	unsigned i;
+
+	for (i = 0; i < c->sacked_n; i++) {
+		if (tcp_seq_gt(c->sacked[i].left, c->snd_una)) {
+			uint32_t gap = tcp_seq_diff(c->sacked[i].left,
+			                            c->snd_una);
+			if (gap < len)
+				len = gap;
+		}
+	}
+	/* Reuse the output path with a one-segment budget at SND.UNA. */
+	c->snd_nxt = c->snd_una;
+	c->cwnd = len;
+	{
+		uint32_t wnd = c->snd_wnd;
+
+		if (wnd < len)
+			c->snd_wnd = len;
+		tcp_conn__output(c, env, now_us, out);
+		c->snd_wnd = wnd;
+	}
+	c->cwnd = cwnd;
+	if (tcp_seq_gt(save_nxt, c->snd_nxt))
+		c->snd_nxt = save_nxt;
+}
+
+/* Records received SACK blocks that lie inside (SND.UNA, SND.MAX]. */
+static void take_sack(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	unsigned i, j;
+
+	if (!(c->fl & TCP_CF_SACK) || !(seg->opts.present & TCP_OPTF_SACK))
+		return;
+	for (i = 0; i < seg->opts.sack_n && i < TCP_SACK_MAX; i++) {
+		struct tcp_sack_block b = seg->opts.sack[i];
+
+		if (!tcp_seq_lt(b.left, b.right) ||
+		    !tcp_seq_gt(b.left, c->snd_una) ||
+		    tcp_seq_gt(b.right, c->snd_max))
+			continue; /* RFC 2018: ignore bogus blocks */
+		for (j = 0; j < c->sacked_n; j++) {
+			struct tcp_sack_block *h = &c->sacked[j];
+
+			if (tcp_seq_le(b.left, h->right) &&
+			    tcp_seq_ge(b.right, h->left)) {
+				h->left = tcp_seq_min(h->left, b.left);
+				h->right = tcp_seq_max(h->right, b.right);
+				break;
+			}
+		}
+		if (j == c->sacked_n) {
+			if (c->sacked_n < TCP_SACK_MAX)
+				c->sacked[c->sacked_n++] = b;
+			else
+				c->sacked[TCP_SACK_MAX - 1] = b;
+		}
+	}
+}
+
+static void prune_sack(struct tcp_conn *c)
+{
+	unsigned i = 0;
+
+	while (i < c->sacked_n) {
+		if (tcp_seq_le(c->sacked[i].right, c->snd_una)) {
+			memmove(&c->sacked[i], &c->sacked[i + 1],
+			        (c->sacked_n - i - 1) * sizeof(c->sacked[0]));
+			c->sacked_n--;
+			continue;
+		}
+		if (tcp_seq_lt(c->sacked[i].left, c->snd_una))
+			c->sacked[i].left = c->snd_una;
+		i++;
+	}
+}
+
+/* SND.UNA < SEG.ACK =< SND.MAX: new data acknowledged. */
+static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
+                    uint64_t now_us, tcp_seq ack, struct tcp_out *out)
+{
+	uint32_t acked = tcp_seq_diff(ack, c->snd_una);
+	uint32_t data = acked;
+	uint32_t smss = eff_smss(c);
+
+	if (tcp_seq_eq(c->snd_una, c->iss))
+		data--; /* our SYN */
+	if ((c->fl & TCP_CF_FIN_SENT) && tcp_seq_gt(ack, c->fin_seq))
+		data--; /* our FIN */
+	tcp_ring_consume(&c->tx, data);
+	c->snd_una = ack;
+	if (tcp_seq_lt(c->snd_nxt, ack))
+		c->snd_nxt = ack;
+	if ((c->fl & TCP_CF_SND_URG) && tcp_seq_ge(ack, c->snd_up))
+		c->fl &= ~TCP_CF_SND_URG;
+
+	/* RFC 6298 3 (Karn): sample only segments never retransmitted. */
+	if ((c->fl & TCP_CF_RTT_TIMING) && tcp_seq_gt(ack, c->rtt_seq)) {
+		c->fl &= ~TCP_CF_RTT_TIMING;
+		tcp_conn__rtt_sample(c, now_us - c->rtt_start_us);
+	} else {
+		recompute_rto(c);
+	}
+	c->rtx_count = 0;
+	c->rtx_first_us = 0;
+	c->persist_shift = 0;
+	c->fl &= ~TCP_CF_SOFT_ERROR;
+
+	/* RFC 5681 3.1 / 3.2 and RFC 6582 3.2 (MUST-19). */
+	if (c->fl & TCP_CF_RECOVERY) {
+		if (tcp_seq_ge(ack, c->recover)) {
+			uint32_t fl = tcp_seq_diff(c->snd_max, c->snd_una);
+
+			/* Full ACK: deflate to min(ssthresh, flight + SMSS). */
+			c->cwnd = c->ssthresh < fl + smss ? c->ssthresh
+			                                  : fl + smss;
+			c->fl &= ~TCP_CF_RECOVERY;
+		} else {
+			/* Partial ACK: resend the next hole, deflate. */
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+			if (acked >= smss)
+				c->cwnd += smss;
+			if (c->cwnd < smss)
+				c->cwnd = smss;
+			prune_sack(c);
+			retransmit_head(c, env, now_us, out);
+		}
+	} else if (c->cwnd < c->ssthresh) {
+		/* Slow start: cwnd += min(N, SMSS). */
+		c->cwnd += acked < smss ? acked : smss;
+	} else {
+		/* Congestion avoidance: about one SMSS per RTT. */
+		c->bytes_acked += acked;
+		if (c->bytes_acked >= c->cwnd) {
+			c->bytes_acked -= c->cwnd;
+			c->cwnd += smss;
+		}
+	}
+	c->dupacks = 0;
+	prune_sack(c);
+	/* RFC 6298 5.2 and 5.3. */
+	if (tcp_seq_eq(c->snd_una, c->snd_max))
+		c->t_rtx = TCP_NO_DEADLINE;
+	else
+		c->t_rtx = now_us + c->rto_us;
+}
+
+/* RFC 5681 2 and 3.2: the duplicate ACK and fast retransmit. */
+static void dup_ack(struct tcp_conn *c, const struct tcp_env *env,
+                    uint64_t now_us, const struct tcp_seg *seg,
+                    struct tcp_out *out)
+{
+	uint32_t smss = eff_smss(c);
+
+	if (tcp_seq_eq(c->snd_una, c->snd_max) || seg->payload_bytes > 0 ||
+	    (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) || seg->wnd == 0 ||
+	    ((uint32_t)seg->wnd << c->snd_wscale) != c->snd_wnd) {
+		c->dupacks = 0;
+		return;
+	}
+	if (c->dupacks < 255)
+		c->dupacks++;
+	if (c->dupacks == 3 && !(c->fl & TCP_CF_RECOVERY) &&
+	    tcp_seq_ge(tcp_seq_sub(seg->ack, 1), c->recover)) {
+		uint32_t half = tcp_seq_diff(c->snd_max, c->snd_una) / 2;
+
+		c->ssthresh = half > 2 * smss ? half : 2 * smss;
+		c->recover = c->snd_max;
+		c->fl |= TCP_CF_RECOVERY;
+		c->fl &= ~TCP_CF_RTT_TIMING; /* Karn */
+		retransmit_head(c, env, now_us, out);
+		c->cwnd = c->ssthresh + 3 * smss;
+	} else if (c->dupacks > 3 && (c->fl & TCP_CF_RECOVERY)) {
+		c->cwnd += smss; /* inflate for the segment that left */
+	}
+}
+
+/* ---- SYN-SENT (3.10.7.3) -------------------------------------------------- */
+
+static struct tcp_verdict after_sync_text(struct tcp_conn *c,
+                                          const struct tcp_env *env,
+                                          uint64_t now_us,
+                                          const struct tcp_seg *seg,
+                                          struct tcp_out *out);
+
+static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
+                                         const struct tcp_env *env,
+                                         uint64_t now_us,
+                                         const struct tcp_seg *seg,
+                                         struct tcp_out *out)
+{
+	bool ack = (seg->flags & TCP_FLAG_ACK) != 0;
+
+	/* First: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable (E014). */
+	if (ack && (tcp_seq_le(seg->ack, c->iss) ||
+	            tcp_seq_gt(seg->ack, c->snd_nxt))) {
+		if (seg->flags & TCP_FLAG_RST)
+			return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+			                      TCP_WHY_SYNSENT_BAD_ACK);
+		send_rst_for_ack(c, now_us, seg, out);
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP_RST,
+		                      TCP_WHY_SYNSENT_BAD_ACK);
+	}
+	/*
+	 * Second: a RST with an acceptable ACK resets (E016); without ACK it
+	 * is dropped (E015). RFC 5961 leaves SYN-SENT to the ACK check.
+	 */
+	if (seg->flags & TCP_FLAG_RST) {
+		if (!ack)
+			return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+			                      TCP_WHY_SYNSENT_RST_NO_ACK);
+		tcp_conn__close_now(c, env, now_us, TCP_EREFUSED,
+		                    TCP_CAUSE_RCV_RST);
+		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+	}
+	/* Fifth: neither SYN nor RST (E020). */
+	if (!(seg->flags & TCP_FLAG_SYN))
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_SYNSENT_NO_SYN);
+	/* Fourth: SYN. */
+	c->irs = seg->seq;
+	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
+	c->rcv_adv = c->rcv_nxt;
+	c->last_rcv_us = now_us;
+	take_syn_options(c, now_us, seg);
+	c->snd_wnd = seg->wnd; /* unscaled on a SYN (RFC 7323 2.2) */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	c->recover = c->iss;
+	if (ack) {
+		/* Our SYN is acked (E018): ESTABLISHED. */
+		if ((c->fl & TCP_CF_RTT_TIMING) && !(c->fl & TCP_CF_RTX_SYN))
+			tcp_conn__rtt_sample(c, now_us - c->rtt_start_us);
+		c->fl &= ~TCP_CF_RTT_TIMING;
+		c->snd_una = seg->ack;
+		c->t_rtx = TCP_NO_DEADLINE;
+		c->rtx_count = 0;
+		c->rtx_first_us = 0;
+		recompute_rto(c);
+		/* RFC 6298 5.7: after a lost SYN, at least 3 s. */
+		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
+			c->rto_us = 3000000u;
+		/* RFC 5681 3.1: one segment after a lost SYN. */
+		c->cwnd = (c->fl & TCP_CF_RTX_SYN) ? eff_smss(c) : 0;
+		if (c->cwnd == 0) {
+			uint32_t s = eff_smss(c);
+
+			c->cwnd = c->cfg->initial_window_segs
+			                  ? c->cfg->initial_window_segs * s
+			          : s > 2190 ? 2 * s
+			          : s > 1095 ? 3 * s
+			                     : 4 * s;
+		}
+		tcp_conn__set_state(c, env, now_us, TCP_ESTABLISHED,
+		                    TCP_CAUSE_RCV_SYN_ACK);
+		c->fl |= TCP_CF_ACK_NOW;
+		/* "Continue processing at the sixth step" with the rest. */
+		if (seg->payload_bytes > 0 || (seg->flags & (TCP_FLAG_URG | TCP_FLAG_FIN))) {
+			struct tcp_seg rest = *seg;
+
+			rest.flags &= (uint16_t)~TCP_FLAG_SYN;
+			rest.seq = tcp_seq_add(seg->seq, 1);
+			return after_sync_text(c, env, now_us, &rest, out);
+		}
+		tcp_conn__output(c, env, now_us, out);
+		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+	}
+	/*
+	 * Simultaneous open (E019, MUST-10): SYN-RECEIVED, send
+	 * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. Text on the SYN is held.
+	 */
+	if (seg->payload_bytes > 0) {
+		uint32_t n = seg->payload_bytes;
+
+		if (n > tcp_ring_free(&c->rx))
+			n = tcp_ring_free(&c->rx);
+		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
+			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
+	}
+	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+	tcp_conn__send_syn(c, now_us, true, out);
+	c->t_rtx = now_us + c->rto_us;
+	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+}
+
+/* ---- SYN-RECEIVED and the synchronized states (3.10.7.4) ----------------- */
+
+/* RFC 7323 5.3 R1: PAWS, before the sequence check. */
+static struct step step_paws(struct tcp_conn *c, const struct tcp_env *env,
+                             uint64_t now_us, const struct tcp_seg *seg,
+                             struct tcp_out *out)
+{
+	if (!(c->fl & TCP_CF_TS) || (seg->flags & TCP_FLAG_RST))
+		return GO; /* RFC 7323 5.2: a RST is exempt */
+	if (!(seg->opts.present & TCP_OPTF_TS))
+		/* RFC 7323 3.2: SHOULD drop a non-RST segment without TSopt. */
+		return stop_with(c, env, now_us, TCP_DISP_DROP,
+		                 TCP_WHY_NO_TIMESTAMP);
+	if ((int32_t)(seg->opts.tsval - c->ts_recent) < 0) {
+		if (now_us - c->ts_recent_us > TS_RECENT_VALID_US) {
+			/* RFC 7323 5.5: TS.Recent is stale; accept it. */
+			c->ts_recent = seg->opts.tsval;
+			c->ts_recent_us = now_us;
+			return GO;
+		}
+		tcp_conn__send_ack(c, now_us, out);
+		return stop_with(c, env, now_us, TCP_DISP_DROP_ACK,
+		                 TCP_WHY_PAWS);
+	}
+	return GO;
+}
+
+/* Table 6 of 3.10.7.4: the four acceptability cases. */
+static bool acceptable(const struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	uint32_t len = tcp_seg_len(seg);
+	uint32_t wnd = tcp_conn__rcv_wnd(c);
+	tcp_seq right = tcp_seq_add(c->rcv_nxt, wnd);
+
+	if (len == 0 && wnd == 0)
+		return tcp_seq_eq(seg->seq, c->rcv_nxt);
+	if (len == 0)
+		return tcp_seq_in(seg->seq, c->rcv_nxt, right);
+	if (wnd == 0)
+		return false;
+	return tcp_seq_in(seg->seq, c->rcv_nxt, right) ||
+	       tcp_seq_in(tcp_seq_add(seg->seq, len - 1), c->rcv_nxt, right);
+}
+
+/* First: check sequence number (E025, E042, E062, E072, E080, ...). */
+static struct step step_seq(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, struct tcp_seg *seg,
+                            struct tcp_out *out)
+{
+	if (!acceptable(c, seg)) {
+		/*
+		 * MUST-66: with a zero window, a segment at RCV.NXT still
+		 * has its ACK, URG and RST processed; its text is not taken.
+		 */
+		if (tcp_conn__rcv_wnd(c) == 0 &&
+		    tcp_seq_eq(seg->seq, c->rcv_nxt) &&
+		    !(seg->flags & TCP_FLAG_SYN)) {
+			seg->payload_bytes = 0;
+			seg->flags &= (uint16_t)~TCP_FLAG_FIN;
+			c->fl |= TCP_CF_ACK_NOW; /* answer the probe */
+			return GO;
+		}
+		/* A RST is never answered; out of window it is dropped. */
+		if (seg->flags & TCP_FLAG_RST)
+			return stop_with(c, env, now_us, TCP_DISP_DROP,
+			                 TCP_WHY_RST_OUT_OF_WINDOW);
+		/*
+		 * A retransmitted FIN in TIME-WAIT restarts the 2*MSL wait
+		 * (the intent of 3.10.7.4 fifth and eighth, E107).
+		 */
+		if (c->state == TCP_TIME_WAIT && (seg->flags & TCP_FLAG_FIN))
+			tcp_conn__start_timewait(c, now_us);
+		tcp_conn__send_ack(c, now_us, out);
+		return stop_with(c, env, now_us, TCP_DISP_DROP_ACK,
+		                 TCP_WHY_SEQ_NOT_ACCEPTABLE);
+	}
+	/* RFC 7323 5.3 R3: remember the timestamp to echo. */
+	if ((c->fl & TCP_CF_TS) && (seg->opts.present & TCP_OPTF_TS) &&
+	    !(seg->flags & TCP_FLAG_RST) &&
+	    (int32_t)(seg->opts.tsval - c->ts_recent) >= 0 &&
+	    tcp_seq_le(seg->seq, c->last_ack_sent)) {
+		c->ts_recent = seg->opts.tsval;
+		c->ts_recent_us = now_us;
+	}
+	c->last_rcv_us = now_us;
+	c->ka_sent = 0;
+	return GO;
+}
+
+/* Second: check the RST bit (E026-E029, E043-E045, E063/E064, ...). */
+static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, const struct tcp_seg *seg,
+                            struct tcp_out *out)
+{
+	if (!(seg->flags & TCP_FLAG_RST))
+		return GO;
+	/*
+	 * RFC 5961 3.2 (and 3.10.7.4 second): only SEG.SEQ = RCV.NXT resets;
+	 * elsewhere in the window draws a challenge ACK. Legacy (RFC 793):
+	 * any in-window RST resets. SHLD-2: a RST with data is accepted.
+	 */
+	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt))
+		return challenge_ack(c, env, now_us, TCP_WHY_RST_CHALLENGE, out);
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+		if (c->fl & TCP_CF_PASSIVE) {
+			/* From LISTEN: back to LISTEN (MUST-11, E027). */
+			struct tcp_tuple t = c->tuple;
+			struct tcp_ring rx = c->rx, tx = c->tx;
+			const struct tcp_cfg *cfg = c->cfg;
+
+			tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
+			                    TCP_CAUSE_RCV_RST);
+			tcp_conn_init(c, cfg, rx.buf, rx.cap, tx.buf, tx.cap);
+			c->state = TCP_LISTEN;
+			c->tuple = t;
+			memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
+			c->tuple.rport = 0;
+			return stop_accept();
+		}
+		/* From SYN-SENT: "connection refused" (E028). */
+		tcp_conn__close_now(c, env, now_us, TCP_EREFUSED,
+		                    TCP_CAUSE_RCV_RST);
+		return stop_accept();
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		/* "reset" to the user, queues flushed (MUST-12). */
+		tcp_conn__close_now(c, env, now_us, TCP_ERESET,
+		                    TCP_CAUSE_RCV_RST);
+		c->rx.len = 0;
+		return stop_accept();
+	case TCP_TIME_WAIT:
+		if (c->cfg->rfc1337)
+			return stop_with(c, env, now_us, TCP_DISP_DROP,
+			                 TCP_WHY_RST_TIME_WAIT);
+		/* fall through */
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		tcp_conn__close_now(c, env, now_us, 0, TCP_CAUSE_RCV_RST);
+		return stop_accept();
+	default:
+		return GO; /* not reached: other states have own functions */
+	}
+}
+
+/* Fourth: check the SYN bit (E031-E033, E047/E048, E065/E066, ...). */
+static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, const struct tcp_seg *seg,
+                            struct tcp_out *out)
+{
+	if (!(seg->flags & TCP_FLAG_SYN))
+		return GO;
+	if (c->state == TCP_SYN_RECEIVED && (c->fl & TCP_CF_PASSIVE)) {
+		/* "return to the LISTEN state and return" (E031). */
+		struct tcp_tuple t = c->tuple;
+		struct tcp_ring rx = c->rx, tx = c->tx;
+		const struct tcp_cfg *cfg = c->cfg;
+
+		tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
+		                    TCP_CAUSE_RCV_SYN_RESTART);
+		tcp_conn_init(c, cfg, rx.buf, rx.cap, tx.buf, tx.cap);
+		c->state = TCP_LISTEN;
+		c->tuple = t;
+		memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
+		c->tuple.rport = 0;
+		return stop_with(c, env, now_us, TCP_DISP_DROP,
+		                 TCP_WHY_SYN_RESET);
+	}
+	if (c->cfg->rfc5961) {
+		/* RFC 5961 4.2: challenge ACK whatever the SEQ. */
+		return challenge_ack(c, env, now_us, TCP_WHY_SYN_CHALLENGE, out);
+	}
+	/*
+	 * RFC 793 (legacy): a SYN in the window is an error: reset, flush,
+	 * CLOSED. (An out-of-window SYN was answered in the first step.)
+	 */
+	tcp_conn__send_ctl(c, now_us, TCP_FLAG_RST, c->snd_nxt, tcp_seq_make(0),
+	                   out);
+	tcp_conn__close_now(c, env, now_us, TCP_ERESET,
+	                    TCP_CAUSE_RCV_SYN_IN_WINDOW);
+	return stop_with(c, env, now_us, TCP_DISP_DROP_RST, TCP_WHY_SYN_RESET);
+}
+
+static bool fin_acked(const struct tcp_conn *c)
+{
+	return (c->fl & TCP_CF_FIN_SENT) && tcp_seq_gt(c->snd_una, c->fin_seq);
+}
+
+/* Fifth: check the ACK field (E034-E037, E049-E051, E058, E089, E098). */
+static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, const struct tcp_seg *seg,
+                            struct tcp_out *out)
+{
+	tcp_seq ack = seg->ack;
+
+	if (!(seg->flags & TCP_FLAG_ACK))
+		return stop_with(c, env, now_us, TCP_DISP_DROP, TCP_WHY_NO_ACK);
+
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!tcp_seq_gt(ack, c->snd_una) ||
+		    tcp_seq_gt(ack, c->snd_nxt)) {
+			/* <SEQ=SEG.ACK><CTL=RST> (E035). */
+			send_rst_for_ack(c, now_us, seg, out);
+			return stop_with(c, env, now_us, TCP_DISP_DROP_RST,
+			                 TCP_WHY_SYNRCVD_BAD_ACK);
+		}
+		/* E036: ESTABLISHED with the window of this segment. */
+		c->snd_wnd = (uint32_t)seg->wnd << c->snd_wscale;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = ack;
+		{
+			uint32_t s = eff_smss(c);
+
+			c->cwnd = (c->fl & TCP_CF_RTX_SYN) ? s
+			          : c->cfg->initial_window_segs
+			                  ? c->cfg->initial_window_segs * s
+			          : s > 2190 ? 2 * s
+			          : s > 1095 ? 3 * s
+			                     : 4 * s;
+		}
+		tcp_conn__set_state(c, env, now_us, TCP_ESTABLISHED,
+		                    TCP_CAUSE_RCV_ACK);
+		new_ack(c, env, now_us, ack, out);
+		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
+			c->rto_us = 3000000u; /* RFC 6298 5.7 */
+		/* Text that rode on the SYN is now delivered. */
+		{
+			uint32_t got = tcp_reasm_advance(&c->reasm, 0);
+
+			if (got > 0) {
+				tcp_ring_commit(&c->rx, got);
+				c->rcv_nxt = tcp_seq_add(c->rcv_nxt, got);
+				c->fl |= TCP_CF_ACK_NOW;
+			}
+		}
+		/* A FIN queued by CLOSE in SYN-RECEIVED goes out now. */
+		if ((c->fl & TCP_CF_FIN_QUEUED) &&
+		    c->state == TCP_ESTABLISHED)
+			tcp_conn__set_state(c, env, now_us, TCP_FIN_WAIT_1,
+			                    TCP_CAUSE_USER_CLOSE);
+		if (fin_acked(c) && c->state == TCP_FIN_WAIT_1)
+			tcp_conn__set_state(c, env, now_us, TCP_FIN_WAIT_2,
+			                    TCP_CAUSE_RCV_ACK);
+		return GO;
+	}
+
+	/*
+	 * RFC 5961 5.2 (MAY-12): SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT,
+	 * otherwise an ACK (throttled) and drop.
+	 */
+	if (c->cfg->rfc5961 &&
+	    (tcp_seq_lt(ack, tcp_seq_sub(c->snd_una, c->max_snd_wnd)) ||
+	     tcp_seq_gt(ack, c->snd_max)))
+		return challenge_ack(c, env, now_us, TCP_WHY_ACK_NOT_ACCEPTABLE,
+		                     out);
+	/* "If the ACK acks something not yet sent": ACK and drop (E050). */
+	if (tcp_seq_gt(ack, c->snd_max)) {
+		tcp_conn__send_ack(c, now_us, out);
+		return stop_with(c, env, now_us, TCP_DISP_DROP_ACK,
+		                 TCP_WHY_ACK_UNSENT);
+	}
+	take_sack(c, seg);
+	if (tcp_seq_gt(ack, c->snd_una))
+		new_ack(c, env, now_us, ack, out);
+	else if (tcp_seq_eq(ack, c->snd_una))
+		dup_ack(c, env, now_us, seg, out);
+	/* Send window update (ESTABLISHED and every state that shares it). */
+	if (tcp_seq_le(c->snd_una, ack) && tcp_seq_le(ack, c->snd_max) &&
+	    (tcp_seq_lt(c->snd_wl1, seg->seq) ||
+	     (tcp_seq_eq(c->snd_wl1, seg->seq) &&
+	      tcp_seq_le(c->snd_wl2, ack)))) {
+		/* MUST-1: the window is unsigned; REC-1: 32-bit arithmetic. */
+		c->snd_wnd = (uint32_t)seg->wnd << c->snd_wscale;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = ack;
+		if (c->snd_wnd > 0) {
+			c->t_persist = TCP_NO_DEADLINE;
+			c->persist_shift = 0;
+		}
+	}
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		/* E058: our FIN acknowledged -> FIN-WAIT-2. */
+		if (fin_acked(c))
+			tcp_conn__set_state(c, env, now_us, TCP_FIN_WAIT_2,
+			                    TCP_CAUSE_RCV_ACK);
+		break;
+	case TCP_CLOSING:
+		/* E089: our FIN acknowledged -> TIME-WAIT. */
+		if (fin_acked(c)) {
+			tcp_conn__set_state(c, env, now_us, TCP_TIME_WAIT,
+			                    TCP_CAUSE_RCV_ACK);
+			tcp_conn__start_timewait(c, now_us);
+			return stop_accept();
+		}
+		break;
+	case TCP_LAST_ACK:
+		/* E098: our FIN acknowledged -> CLOSED. */
+		if (fin_acked(c)) {
+			tcp_conn__close_now(c, env, now_us, 0,
+			                    TCP_CAUSE_RCV_ACK);
+			return stop_accept();
+		}
+		break;
+	default:
+		/* ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT. */
+		break;
+	}
+	return GO;
+}
+
+/* Sixth: check the URG bit (MUST-30, MUST-31, MUST-32, MUST-62). */
+static void step_urg(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	tcp_seq up;
+
+	if (!(seg->flags & TCP_FLAG_URG))
+		return;
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 &&
+	    c->state != TCP_FIN_WAIT_2)
+		return; /* after a FIN: ignore */
+	up = tcp_seq_add(seg->seq, seg->urp);
+	if (!(c->fl & TCP_CF_RCV_URG) || tcp_seq_gt(up, c->rcv_up)) {
+		c->rcv_up = up;
+		c->fl |= TCP_CF_RCV_URG | TCP_CF_URG_SIGNAL;
+	}
+}
+
+/* Seventh: process the segment text (E051, E061, E071). */
+static struct step step_text(struct tcp_conn *c, const struct tcp_env *env,
+                             uint64_t now_us, const struct tcp_seg *seg,
+                             struct tcp_out *out)
+{
+	uint32_t off, len, room;
+	uint32_t had_ooo;
+
+	if (seg->payload_bytes == 0)
+		return GO;
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 &&
+	    c->state != TCP_FIN_WAIT_2) {
+		/* CLOSE-WAIT and later: text after a FIN is ignored. */
+		return GO;
+	}
+	if (c->fl & TCP_CF_APP_GONE) {
+		/* SHLD-3: data for an application that closed: reset. */
+		tcp_conn__send_ctl(c, now_us, TCP_FLAG_RST, c->snd_nxt,
+		                   tcp_seq_make(0), out);
+		tcp_conn__close_now(c, env, now_us, TCP_ERESET,
+		                    TCP_CAUSE_RCV_DATA_AFTER_CLOSE);
+		return stop_with(c, env, now_us, TCP_DISP_DROP_RST,
+		                 TCP_WHY_DATA_AFTER_CLOSE);
+	}
+	off = tcp_seq_diff(seg->seq, c->rcv_nxt);
+	room = tcp_ring_free(&c->rx);
+	if (off >= room)
+		return GO; /* cannot happen after trimming to the window */
+	len = seg->payload_bytes;
+	if (len > room - off)
+		len = room - off;
+	if (off > 0) {
+		/* SHLD-31: hold it; RFC 5681 4.2: a duplicate ACK at once. */
+		if (tcp_reasm_add(&c->reasm, off, len) != 0) {
+			tcp_conn__send_ack(c, now_us, out);
+			return stop_with(c, env, now_us, TCP_DISP_DROP_ACK,
+			                 TCP_WHY_REASSEMBLY_FULL);
+		}
+		tcp_ring_write_beyond(&c->rx, off, seg->payload, len);
+		c->fl |= TCP_CF_ACK_NOW;
+		return GO;
+	}
+	had_ooo = c->reasm.n;
+	tcp_ring_write_beyond(&c->rx, 0, seg->payload, len);
+	tcp_ring_commit(&c->rx, len);
+	c->rcv_nxt = tcp_seq_add(c->rcv_nxt, len);
+	{
+		uint32_t got = tcp_reasm_advance(&c->reasm, len);
+
+		tcp_ring_commit(&c->rx, got);
+		c->rcv_nxt = tcp_seq_add(c->rcv_nxt, got);
+	}
+	/* MAY-13 / RFC 5681 4.2: a gap filled is acknowledged at once. */
+	tcp_conn__ack_data(c, now_us, len, had_ooo > 0);
+	return GO;
+}
+
+/* Eighth: check the FIN bit (E037, E052, E059, E060, E070, E107). */
+static struct step step_fin(struct tcp_conn *c, const struct tcp_env *env,
+                            uint64_t now_us, const struct tcp_seg *seg)
+{
+	if (!(seg->flags & TCP_FLAG_FIN))
+		return GO;
+	/* Only a FIN that lies at RCV.NXT (all text before it taken). */
+	if (!tcp_seq_eq(tcp_seq_add(seg->seq, seg->payload_bytes), c->rcv_nxt))
+		return GO;
+	if (!(c->fl & TCP_CF_FIN_RCVD)) {
+		c->rcv_nxt = tcp_seq_add(c->rcv_nxt, 1);
+		c->fl |= TCP_CF_FIN_RCVD;
+	}
+	/* "advance RCV.NXT over the FIN and send an acknowledgment". */
+	c->fl |= TCP_CF_ACK_NOW;
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_conn__set_state(c, env, now_us, TCP_CLOSE_WAIT,
+		                    TCP_CAUSE_RCV_FIN);
+		break;
+	case TCP_FIN_WAIT_1:
+		if (fin_acked(c)) {
+			tcp_conn__set_state(c, env, now_us, TCP_TIME_WAIT,
+			                    TCP_CAUSE_RCV_FIN_ACK);
+			tcp_conn__start_timewait(c, now_us);
+		} else {
+			tcp_conn__set_state(c, env, now_us, TCP_CLOSING,
+			                    TCP_CAUSE_RCV_FIN);
+		}
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_conn__set_state(c, env, now_us, TCP_TIME_WAIT,
+		                    TCP_CAUSE_RCV_FIN);
+		tcp_conn__start_timewait(c, now_us);
+		break;
+	case TCP_TIME_WAIT:
+		tcp_conn__start_timewait(c, now_us);
+		break;
+	default:
+		/* CLOSE-WAIT, CLOSING, LAST-ACK: remain. */
+		break;
+	}
+	return GO;
+}
+
+/* Trims an accepted segment to the receive window (3.10.7.4 first). */
+static void trim_to_window(const struct tcp_conn *c, struct tcp_seg *seg)
+{
+	uint32_t wnd = tcp_conn__rcv_wnd(c);
+	tcp_seq right = tcp_seq_add(c->rcv_nxt, wnd);
+
+	if (tcp_seq_lt(seg->seq, c->rcv_nxt)) {
+		uint32_t skip = tcp_seq_diff(c->rcv_nxt, seg->seq);
+
+		if (skip >= seg->payload_bytes) {
+			if (skip > seg->payload_bytes)
+				seg->flags &= (uint16_t)~TCP_FLAG_FIN;
+			skip = seg->payload_bytes;
+		}
+		seg->payload += skip;
+		seg->payload_bytes -= skip;
+		seg->seq = tcp_seq_add(seg->seq, skip);
+		if (seg->urp >= skip)
+			seg->urp = (uint16_t)(seg->urp - skip);
+		else
+			seg->flags &= (uint16_t)~TCP_FLAG_URG;
+	}
+	if (tcp_seq_gt(tcp_seq_add(seg->seq, seg->payload_bytes), right)) {
+		uint32_t keep = tcp_seq_gt(right, seg->seq)
+		                        ? tcp_seq_diff(right, seg->seq)
+		                        : 0;
+
+		seg->payload_bytes = keep;
+		seg->flags &= (uint16_t)~TCP_FLAG_FIN;
+	}
+}
+
+/* Steps six to eight, shared with SYN-SENT's "continue at the sixth". */
+static struct tcp_verdict after_sync_text(struct tcp_conn *c,
+                                          const struct tcp_env *env,
+                                          uint64_t now_us,
+                                          const struct tcp_seg *seg,
+                                          struct tcp_out *out)
+{
+	struct tcp_seg s = *seg;
+	struct step st;
+
+	trim_to_window(c, &s);
+	step_urg(c, &s);
+	st = step_text(c, env, now_us, &s, out);
+	if (st.stop)
+		return st.v;
+	step_fin(c, env, now_us, &s);
+	tcp_conn__output(c, env, now_us, out);
+	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+}
+
+static struct tcp_verdict input_sync(struct tcp_conn *c,
+                                     const struct tcp_env *env,
+                                     uint64_t now_us, const struct tcp_seg *in,
+                                     struct tcp_out *out)
+{
+	struct tcp_seg seg = *in;
+	struct step st;
+
+	st = step_paws(c, env, now_us, &seg, out);
+	if (st.stop)
+		return st.v;
+	st = step_seq(c, env, now_us, &seg, out);
+	if (st.stop)
+		return st.v;
+	st = step_rst(c, env, now_us, &seg, out);
+	if (st.stop)
+		return st.v;
+	/* Third: security (IP security options) is not implemented. */
+	st = step_syn(c, env, now_us, &seg, out);
+	if (st.stop)
+		return st.v;
+	st = step_ack(c, env, now_us, &seg, out);
+	if (st.stop) {
+		if (c->state != TCP_CLOSED)
+			tcp_conn__output(c, env, now_us, out);
+		return st.v;
+	}
+	return after_sync_text(c, env, now_us, &seg, out);
+}
+
+struct tcp_verdict tcp_conn_input(struct tcp_conn *c, const struct tcp_env *env,
+                                  uint64_t now_us, const struct tcp_tuple *t,
+                                  const struct tcp_seg *seg,
+                                  struct tcp_out *out)
+{
+	switch (c->state) {
+	case TCP_CLOSED:
+		return input_closed(c, env, now_us, t, seg, out);
+	case TCP_LISTEN:
+		return input_listen(c, env, now_us, t, seg, out);
+	case TCP_SYN_SENT:
+		return input_syn_sent(c, env, now_us, seg, out);
+	default:
+		return input_sync(c, env, now_us, seg, out);
+	}
+}
