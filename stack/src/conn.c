@@ -318,8 +318,8 @@ void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
 	 * RFC 9293 3.7.1: send MSS on every SYN (MUST-14, SHLD-5, MAY-3); it
 	 * may not exceed the MTU less 40 (MUST-67, RFC 6691).
 	 */
-	if (mss > c->cfg->mtu - 40)
-		mss = (uint16_t)(c->cfg->mtu - 40);
+	if (mss > c->cfg->mtu - tcp_conn__ip_tcp_hdr(c))
+		mss = (uint16_t)(c->cfg->mtu - tcp_conn__ip_tcp_hdr(c));
 	op->present = TCP_OPTF_MSS;
 	op->mss = mss;
 	/*
@@ -344,10 +344,16 @@ void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
 	c->last_snd_us = now_us;
 }
 
+uint32_t tcp_conn__ip_tcp_hdr(const struct tcp_conn *c)
+{
+	/* RFC 6691 / RFC 9293 3.7.1: fixed IP + TCP headers, no options. */
+	return c->tuple.laddr.family == TCP_AF_INET6 ? 60 : 40;
+}
+
 void tcp_conn__set_mss(struct tcp_conn *c, uint16_t peer_mss)
 {
 	uint32_t mss = peer_mss;
-	uint32_t mtu_mss = (uint32_t)c->cfg->mtu - 40;
+	uint32_t mtu_mss = (uint32_t)c->cfg->mtu - tcp_conn__ip_tcp_hdr(c);
 
 	/*
 	 * RFC 9293 3.7.1 (MUST-16) and RFC 6691: the effective send MSS is

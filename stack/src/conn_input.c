@@ -71,8 +71,10 @@ static void take_syn_options(struct tcp_conn *c, uint64_t now_us,
 	const struct tcp_opts *o = &seg->opts;
 	const struct tcp_cfg *cfg = c->cfg;
 
-	/* MUST-15: 536 when the peer sent no MSS option. */
-	tcp_conn__set_mss(c, (o->present & TCP_OPTF_MSS) ? o->mss : 536);
+	/* MUST-15: 536 (IPv4) or 1220 (IPv6) when the peer sent no MSS. */
+	tcp_conn__set_mss(c, (o->present & TCP_OPTF_MSS) ? o->mss
+	                     : c->tuple.laddr.family == TCP_AF_INET6 ? 1220
+	                                                             : 536);
 	if (o->present & TCP_OPTF_WS)
 		c->fl |= TCP_CF_PEER_WS;
 	if (o->present & TCP_OPTF_TS)

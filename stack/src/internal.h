@@ -76,6 +76,8 @@ void tcp_conn__close_now(struct tcp_conn *c, const struct tcp_env *env,
                          uint64_t now_us, int err, enum tcp_cause cause);
 /* Starts (or restarts) TIME-WAIT's 2*MSL timer. */
 void tcp_conn__start_timewait(struct tcp_conn *c, uint64_t now_us);
+/* Size of the fixed IP and TCP headers: 40 (IPv4) or 60 (IPv6). */
+uint32_t tcp_conn__ip_tcp_hdr(const struct tcp_conn *c);
 /* Recomputes the effective send MSS and the initial window. */
 void tcp_conn__set_mss(struct tcp_conn *c, uint16_t peer_mss);
 /* Takes a new RTT sample (RFC 6298 2.2/2.3). */
