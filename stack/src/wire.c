@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The byte view (first layer): bounds-checked getters and unchecked setters
+ * for TCP header fields, RFC 1071 checksums with the IPv4 and IPv6
+ * pseudo-headers, the TCP option iterator and the IPv4/IPv6 header parser
+ * and writer. Nothing here judges a segment beyond "can it be read".
+ */
+#include <string.h>
+
+#include "tcpref/wire.h"
+
+/* ---- TCP header view --------------------------------------------------- */
+
+/*
+ * RFC 9293 3.1: "Data Offset: 4 bits. The number of 32-bit words in the TCP
+ * Header." Fewer than 5 words cannot hold the fixed header, and a header
+ * longer than the bytes we have cannot be read.
+ */
+enum tcp_why tcp_wire_view_init(struct tcp_wire_view *v, const uint8_t *buf,
+                                size_t len)
+{
+	size_t hdr;
+
+	v->buf = buf;
+	v->len = len;
+	v->hdr_bytes = 0;
+	if (buf == NULL || len < TCP_HDR_MIN)
+		return TCP_WHY_TRUNCATED;
+	hdr = (size_t)(buf[TCP_OFF_DOFF] >> 4) * 4;
+	if (hdr < TCP_HDR_MIN || hdr > len)
+		return TCP_WHY_BAD_DOFF;
+	v->hdr_bytes = hdr;
+	return TCP_WHY_NONE;
+}
+
+uint16_t tcp_wire_sport(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd16(v->buf + TCP_OFF_SPORT);
+}
+
+uint16_t tcp_wire_dport(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd16(v->buf + TCP_OFF_DPORT);
+}
+
+uint32_t tcp_wire_seq(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd32(v->buf + TCP_OFF_SEQ);
+}
+
+uint32_t tcp_wire_ack(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd32(v->buf + TCP_OFF_ACK);
+}
+
+uint8_t tcp_wire_doff(const struct tcp_wire_view *v)
+{
+	return (uint8_t)(v->buf[TCP_OFF_DOFF] >> 4);
+}
+
+/*
+ * Byte 13 holds CWR..FIN; bit 0 of byte 12 is AE (RFC 9293 3.1 lists it as
+ * reserved, RFC 9768 assigns it). The other three reserved bits are not
+ * reported.
+ */
+uint16_t tcp_wire_flags(const struct tcp_wire_view *v)
+{
+	return (uint16_t)(v->buf[TCP_OFF_FLAGS] |
+	                  ((v->buf[TCP_OFF_DOFF] & 0x01u) ? TCP_FLAG_AE : 0));
+}
+
+uint16_t tcp_wire_wnd(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd16(v->buf + TCP_OFF_WND);
+}
+
+uint16_t tcp_wire_csum(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd16(v->buf + TCP_OFF_CSUM);
+}
+
+uint16_t tcp_wire_urp(const struct tcp_wire_view *v)
+{
+	return tcp_wire_rd16(v->buf + TCP_OFF_URP);
+}
+
+const uint8_t *tcp_wire_opts(const struct tcp_wire_view *v, size_t *len)
+{
+	*len = v->hdr_bytes > TCP_HDR_MIN ? v->hdr_bytes - TCP_HDR_MIN : 0;
+	return v->buf + TCP_HDR_MIN;
+}
+
+const uint8_t *tcp_wire_payload(const struct tcp_wire_view *v, size_t *len)
+{
+	*len = v->len - v->hdr_bytes;
+	return v->buf + v->hdr_bytes;
+}
+
+void tcp_wire_set_sport(uint8_t *hdr, uint16_t v)
+{
+	tcp_wire_wr16(hdr + TCP_OFF_SPORT, v);
+}
+
+void tcp_wire_set_dport(uint8_t *hdr, uint16_t v)
+{
+	tcp_wire_wr16(hdr + TCP_OFF_DPORT, v);
+}
+
+void tcp_wire_set_seq(uint8_t *hdr, uint32_t v)
+{
+	tcp_wire_wr32(hdr + TCP_OFF_SEQ, v);
+}
+
+void tcp_wire_set_ack(uint8_t *hdr, uint32_t v)
+{
+	tcp_wire_wr32(hdr + TCP_OFF_ACK, v);
+}
+
+/* Keeps the low nibble of byte 12 (three reserved bits and AE). */
+void tcp_wire_set_doff(uint8_t *hdr, uint8_t words)
+{
+	hdr[TCP_OFF_DOFF] =
+	    (uint8_t)((words & 0x0fu) << 4 | (hdr[TCP_OFF_DOFF] & 0x0fu));
+}
+
+/* Writes byte 13 and the AE bit; the data offset and reserved bits stay. */
+void tcp_wire_set_flags(uint8_t *hdr, uint16_t flags)
+{
+	hdr[TCP_OFF_FLAGS] = (uint8_t)(flags & 0xffu);
+	hdr[TCP_OFF_DOFF] = (uint8_t)((hdr[TCP_OFF_DOFF] & 0xfeu) |
+	                              ((flags & TCP_FLAG_AE) ? 1u : 0u));
+}
+
+void tcp_wire_set_wnd(uint8_t *hdr, uint16_t v)
+{
+	tcp_wire_wr16(hdr + TCP_OFF_WND, v);
+}
+
+void tcp_wire_set_csum(uint8_t *hdr, uint16_t v)
+{
+	tcp_wire_wr16(hdr + TCP_OFF_CSUM, v);
+}
+
+void tcp_wire_set_urp(uint8_t *hdr, uint16_t v)
+{
+	tcp_wire_wr16(hdr + TCP_OFF_URP, v);
+}
+
+/* ---- Checksums (RFC 9293 3.1, RFC 1071) -------------------------------- */
+
+/*
+ * RFC 1071 2(A)-(C): the sum of 16-bit big-endian words with end-around
+ * carry; it does not depend on byte alignment of 'p'. An odd trailing byte
+ * is padded on the right with zero (RFC 9293 3.1: "If a segment contains an
+ * odd number of header and text octets, the last octet is padded on the
+ * right with zeros"), so only the last chunk of a running sum may be odd.
+ * Carries are deferred in 64 bits and folded back, so 'sum' never overflows.
+ */
+uint32_t tcp_wire_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < len)
+		acc += (uint32_t)p[i] << 8;
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+uint16_t tcp_wire_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * The pseudo-header (RFC 9293 3.1). IPv4: source, destination, a zero byte,
+ * the protocol and the 16-bit TCP length. IPv6 (RFC 8200 8.1): source,
+ * destination, the 32-bit upper-layer length, three zero bytes and the next
+ * header. The family of 'src' picks the layout; anything other than IPv6 is
+ * summed as IPv4.
+ */
+static uint32_t tcp_wire_pseudo_sum(const struct tcp_addr *src,
+                                    const struct tcp_addr *dst, size_t len)
+{
+	uint8_t tail[8];
+	uint32_t sum;
+
+	if (src->family == TCP_AF_INET6) {
+		sum = tcp_wire_csum_add(0, src->a, 16);
+		sum = tcp_wire_csum_add(sum, dst->a, 16);
+		tcp_wire_wr32(tail, (uint32_t)len);
+		tail[4] = 0;
+		tail[5] = 0;
+		tail[6] = 0;
+		tail[7] = TCP_IPPROTO_TCP;
+		return tcp_wire_csum_add(sum, tail, 8);
+	}
+	sum = tcp_wire_csum_add(0, src->a, 4);
+	sum = tcp_wire_csum_add(sum, dst->a, 4);
+	tail[0] = 0;
+	tail[1] = TCP_IPPROTO_TCP;
+	tcp_wire_wr16(tail + 2, (uint16_t)len);
+	return tcp_wire_csum_add(sum, tail, 4);
+}
+
+/*
+ * RFC 9293 3.1: "While computing the checksum, the checksum field itself is
+ * replaced with zeros." The field's bytes are skipped; a 'len' too short to
+ * hold all of it simply sums what is there.
+ */
+uint16_t tcp_wire_tcp_csum(const struct tcp_addr *src,
+                           const struct tcp_addr *dst, const uint8_t *tcp,
+                           size_t len)
+{
+	uint32_t sum = tcp_wire_pseudo_sum(src, dst, len);
+
+	sum = tcp_wire_csum_add(sum, tcp, len < TCP_OFF_CSUM ? len : TCP_OFF_CSUM);
+	if (len > TCP_OFF_CSUM + 2)
+		sum = tcp_wire_csum_add(sum, tcp + TCP_OFF_CSUM + 2,
+		                        len - (TCP_OFF_CSUM + 2));
+	return tcp_wire_csum_fold(sum);
+}
+
+/*
+ * The receiver's check (MUST-3) sums everything, the checksum field
+ * included, and expects all ones (RFC 1071 2(C)); this accepts both
+ * encodings of zero (0x0000 and 0xffff) for the field, as Linux does.
+ */
+bool tcp_wire_tcp_csum_ok(const struct tcp_addr *src,
+                          const struct tcp_addr *dst, const uint8_t *tcp,
+                          size_t len)
+{
+	uint32_t sum;
+
+	if (len < TCP_OFF_CSUM + 2)
+		return false;
+	sum = tcp_wire_pseudo_sum(src, dst, len);
+	sum = tcp_wire_csum_add(sum, tcp, len);
+	return tcp_wire_csum_fold(sum) == 0;
+}
+
+/* The sender's side (MUST-2). Does nothing when 'len' cannot hold the field. */
+void tcp_wire_tcp_csum_fill(const struct tcp_addr *src,
+                            const struct tcp_addr *dst, uint8_t *tcp,
+                            size_t len)
+{
+	if (len < TCP_OFF_CSUM + 2)
+		return;
+	tcp_wire_wr16(tcp + TCP_OFF_CSUM, tcp_wire_tcp_csum(src, dst, tcp, len));
+}
+
+/* ---- Option iterator --------------------------------------------------- */
+
+void tcp_wire_opt_iter_init(struct tcp_wire_opt_iter *it, const uint8_t *p,
+                            size_t len)
+{
+	it->p = p;
+	it->len = p != NULL ? len : 0;
+	it->off = 0;
+}
+
+/*
+ * RFC 9293 3.1: "An option may begin on any octet boundary" (MUST-64), so
+ * no alignment is assumed. Every kind other than EOL and NOP has a length
+ * octet counting kind and length (MUST-68); a length below 2 or one running
+ * past the area is "an illegal option length" (MUST-7) and ends iteration
+ * with -1. A kind octet with no room for its length octet after it is the
+ * same overrun.
+ */
+int tcp_wire_opt_next(struct tcp_wire_opt_iter *it, struct tcp_wire_opt *o)
+{
+	size_t off = it->off;
+	uint8_t kind, olen;
+
+	if (off >= it->len)
+		return 0;
+	kind = it->p[off];
+	if (kind == TCP_OPT_EOL) {
+		/*
+		 * RFC 9293 3.1: "The content of the header beyond the End of
+		 * Option List Option MUST be header padding of zeros"
+		 * (MUST-69). What follows is padding and is not looked at.
+		 */
+		it->off = it->len;
+		return 0;
+	}
+	if (kind == TCP_OPT_NOP) {
+		o->kind = kind;
+		o->len = 1;
+		o->data = NULL;
+		o->off = off;
+		it->off = off + 1;
+		return 1;
+	}
+	olen = it->len - off >= 2 ? it->p[off + 1] : 0;
+	if (olen < 2 || olen > it->len - off) {
+		it->off = it->len;
+		return -1;
+	}
+	o->kind = kind;
+	o->len = olen;
+	o->data = it->p + off + 2;
+	o->off = off;
+	it->off = off + olen;
+	return 1;
+}
+
+/* ---- IP layer ---------------------------------------------------------- */
+
+/*
+ * IPv4 (RFC 791 3.1). Lengths first, then the header checksum, then the
+ * protocol and fragmentation. Trailing bytes beyond the total length (for
+ * example Ethernet padding) are ignored. A header or total length that
+ * claims more bytes than 'len' holds is TRUNCATED; one that is impossible
+ * in itself (IHL < 5, total length < IHL) is BAD_IP.
+ */
+static enum tcp_why tcp_wire_ip4_parse(const uint8_t *pkt, size_t len,
+                                       struct tcp_ip_info *ip)
+{
+	size_t ihl, total;
+	uint16_t frag;
+
+	if (len < TCP_IP4_HDR_MIN)
+		return TCP_WHY_TRUNCATED;
+	ihl = (size_t)(pkt[0] & 0x0fu) * 4;
+	if (ihl < TCP_IP4_HDR_MIN)
+		return TCP_WHY_BAD_IP;
+	if (ihl > len)
+		return TCP_WHY_TRUNCATED;
+	total = tcp_wire_rd16(pkt + 2);
+	if (total < ihl)
+		return TCP_WHY_BAD_IP;
+	if (total > len)
+		return TCP_WHY_TRUNCATED;
+	if (tcp_wire_csum_fold(tcp_wire_csum_add(0, pkt, ihl)) != 0)
+		return TCP_WHY_BAD_IP;
+	if (pkt[9] != TCP_IPPROTO_TCP)
+		return TCP_WHY_NOT_IP;
+	/* MF (0x2000) or a nonzero fragment offset: we do not reassemble. */
+	frag = tcp_wire_rd16(pkt + 6);
+	if (frag & 0x3fffu)
+		return TCP_WHY_IP_FRAGMENT;
+
+	ip->src.family = TCP_AF_INET;
+	memcpy(ip->src.a, pkt + 12, 4);
+	ip->dst.family = TCP_AF_INET;
+	memcpy(ip->dst.a, pkt + 16, 4);
+	ip->tos = pkt[1];
+	ip->ip_id = tcp_wire_rd16(pkt + 4);
+	ip->ttl = pkt[8];
+	ip->ip_hdr_bytes = ihl;
+	ip->tcp = pkt + ihl;
+	ip->tcp_len = total - ihl;
+	return TCP_WHY_NONE;
+}
+
+/* IPv6 (RFC 8200 3). Extension headers are not followed. */
+static enum tcp_why tcp_wire_ip6_parse(const uint8_t *pkt, size_t len,
+                                       struct tcp_ip_info *ip)
+{
+	size_t plen;
+
+	if (len < TCP_IP6_HDR)
+		return TCP_WHY_TRUNCATED;
+	plen = tcp_wire_rd16(pkt + 4);
+	if (plen > len - TCP_IP6_HDR)
+		return TCP_WHY_TRUNCATED;
+	if (pkt[6] != TCP_IPPROTO_TCP)
+		return TCP_WHY_NOT_IP;
+
+	ip->src.family = TCP_AF_INET6;
+	memcpy(ip->src.a, pkt + 8, 16);
+	ip->dst.family = TCP_AF_INET6;
+	memcpy(ip->dst.a, pkt + 24, 16);
+	ip->tos = (uint8_t)((pkt[0] & 0x0fu) << 4 | pkt[1] >> 4);
+	ip->ip_id = 0;
+	ip->ttl = pkt[7];
+	ip->ip_hdr_bytes = TCP_IP6_HDR;
+	ip->tcp = pkt + TCP_IP6_HDR;
+	ip->tcp_len = plen;
+	return TCP_WHY_NONE;
+}
+
+/* *ip is zeroed first, so it holds nothing stale after a refusal. */
+enum tcp_why tcp_wire_ip_parse(const uint8_t *pkt, size_t len,
+                               struct tcp_ip_info *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (pkt == NULL || len < 1)
+		return TCP_WHY_TRUNCATED;
+	switch (pkt[0] >> 4) {
+	case 4:
+		return tcp_wire_ip4_parse(pkt, len, ip);
+	case 6:
+		return tcp_wire_ip6_parse(pkt, len, ip);
+	default:
+		return TCP_WHY_NOT_IP;
+	}
+}
+
+/*
+ * Also returns 0 when the length cannot be represented: an IPv4 total
+ * length or an IPv6 payload length above 65535 (no jumbograms).
+ */
+size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
+                        uint8_t ttl, uint8_t tos, uint16_t ip_id,
+                        size_t tcp_len, uint8_t *buf, size_t cap)
+{
+	if (src->family != dst->family)
+		return 0;
+	if (src->family == TCP_AF_INET) {
+		if (cap < TCP_IP4_HDR_MIN || tcp_len > 0xffffu - TCP_IP4_HDR_MIN)
+			return 0;
+		buf[0] = 0x45; /* version 4, IHL 5 words */
+		buf[1] = tos;
+		tcp_wire_wr16(buf + 2, (uint16_t)(TCP_IP4_HDR_MIN + tcp_len));
+		tcp_wire_wr16(buf + 4, ip_id);
+		tcp_wire_wr16(buf + 6, 0x4000); /* DF, offset 0 */
+		buf[8] = ttl;
+		buf[9] = TCP_IPPROTO_TCP;
+		tcp_wire_wr16(buf + 10, 0);
+		memcpy(buf + 12, src->a, 4);
+		memcpy(buf + 16, dst->a, 4);
+		tcp_wire_wr16(buf + 10, tcp_wire_csum_fold(tcp_wire_csum_add(
+		                            0, buf, TCP_IP4_HDR_MIN)));
+		return TCP_IP4_HDR_MIN;
+	}
+	if (src->family == TCP_AF_INET6) {
+		if (cap < TCP_IP6_HDR || tcp_len > 0xffffu)
+			return 0;
+		buf[0] = (uint8_t)(0x60u | tos >> 4); /* version, TC high */
+		buf[1] = (uint8_t)((tos & 0x0fu) << 4); /* TC low, flow 0 */
+		buf[2] = 0;
+		buf[3] = 0;
+		tcp_wire_wr16(buf + 4, (uint16_t)tcp_len);
+		buf[6] = TCP_IPPROTO_TCP;
+		buf[7] = ttl;
+		memcpy(buf + 8, src->a, 16);
+		memcpy(buf + 24, dst->a, 16);
+		return TCP_IP6_HDR;
+	}
+	return 0;
+}
