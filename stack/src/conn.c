@@ -452,6 +452,24 @@ void tcp_conn__close_now(struct tcp_conn *c, const struct tcp_env *env,
 	}
 }
 
+void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
+                                uint64_t now_us, enum tcp_cause cause)
+{
+	/*
+	 * RFC 9293 3.10.7.4 second and fourth: a SYN-RECEIVED connection that
+	 * came from LISTEN goes back to it. Its queues and variables are
+	 * flushed; the listening socket is local-only again.
+	 */
+	struct tcp_tuple t = c->tuple;
+
+	reset_vars(c);
+	c->state = TCP_SYN_RECEIVED; /* so that the trace shows the edge */
+	c->tuple = t;
+	memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
+	c->tuple.rport = 0;
+	tcp_conn__set_state(c, env, now_us, TCP_LISTEN, cause);
+}
+
 /* ---- Output ------------------------------------------------------------- */
 
 /* Appends one data/FIN segment [seq, seq+len) from tx. */

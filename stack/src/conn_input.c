@@ -617,17 +617,8 @@ static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
 	case TCP_SYN_RECEIVED:
 		if (c->fl & TCP_CF_PASSIVE) {
 			/* From LISTEN: back to LISTEN (MUST-11, E027). */
-			struct tcp_tuple t = c->tuple;
-			struct tcp_ring rx = c->rx, tx = c->tx;
-			const struct tcp_cfg *cfg = c->cfg;
-
-			tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
-			                    TCP_CAUSE_RCV_RST);
-			tcp_conn_init(c, cfg, rx.buf, rx.cap, tx.buf, tx.cap);
-			c->state = TCP_LISTEN;
-			c->tuple = t;
-			memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
-			c->tuple.rport = 0;
+			tcp_conn__return_to_listen(c, env, now_us,
+			                           TCP_CAUSE_RCV_RST);
 			return stop_accept();
 		}
 		/* From SYN-SENT: "connection refused" (E028). */
@@ -666,17 +657,8 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 		return GO;
 	if (c->state == TCP_SYN_RECEIVED && (c->fl & TCP_CF_PASSIVE)) {
 		/* "return to the LISTEN state and return" (E031). */
-		struct tcp_tuple t = c->tuple;
-		struct tcp_ring rx = c->rx, tx = c->tx;
-		const struct tcp_cfg *cfg = c->cfg;
-
-		tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
-		                    TCP_CAUSE_RCV_SYN_RESTART);
-		tcp_conn_init(c, cfg, rx.buf, rx.cap, tx.buf, tx.cap);
-		c->state = TCP_LISTEN;
-		c->tuple = t;
-		memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
-		c->tuple.rport = 0;
+		tcp_conn__return_to_listen(c, env, now_us,
+		                           TCP_CAUSE_RCV_SYN_RESTART);
 		return stop_with(c, env, now_us, TCP_DISP_DROP,
 		                 TCP_WHY_SYN_RESET);
 	}

@@ -74,6 +74,9 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 /* Flushes queues and timers and enters CLOSED with 'err' for the user. */
 void tcp_conn__close_now(struct tcp_conn *c, const struct tcp_env *env,
                          uint64_t now_us, int err, enum tcp_cause cause);
+/* SYN-RECEIVED (from a passive OPEN) -> LISTEN, flushing everything. */
+void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
+                                uint64_t now_us, enum tcp_cause cause);
 /* Starts (or restarts) TIME-WAIT's 2*MSL timer. */
 void tcp_conn__start_timewait(struct tcp_conn *c, uint64_t now_us);
 /* Size of the fixed IP and TCP headers: 40 (IPv4) or 60 (IPv6). */
