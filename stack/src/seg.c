@@ -94,7 +94,8 @@ static bool tcp_seg_opts_parse(struct tcp_opts *opts, const uint8_t *p,
 			continue;
 		/* RFC 9293 3.1: "A TCP implementation MUST (MUST-6) ignore
 		 * without error any TCP Option it does not implement". */
-		if (!tcp_seg_opt_decode(opts, &o) && opts->unknown_n < UINT8_MAX)
+		if (!tcp_seg_opt_decode(opts, &o) &&
+		    opts->unknown_n < UINT8_MAX)
 			opts->unknown_n++;
 	}
 	return rc == 0;
@@ -122,16 +123,18 @@ enum tcp_why tcp_seg_parse(struct tcp_seg *seg, const uint8_t *tcp, size_t len,
 	if (why == TCP_WHY_TRUNCATED)
 		return why;
 
-	/* The fixed header is readable even when the data offset is bad. */
-	seg->sport = tcp_wire_rd16(tcp + TCP_OFF_SPORT);
-	seg->dport = tcp_wire_rd16(tcp + TCP_OFF_DPORT);
-	seg->seq = tcp_seq_make(tcp_wire_rd32(tcp + TCP_OFF_SEQ));
-	seg->ack = tcp_seq_make(tcp_wire_rd32(tcp + TCP_OFF_ACK));
-	seg->flags = (uint16_t)(tcp[TCP_OFF_FLAGS] |
-	                        ((tcp[TCP_OFF_DOFF] & 1u) ? TCP_FLAG_AE : 0));
-	seg->wnd = tcp_wire_rd16(tcp + TCP_OFF_WND);
-	seg->csum = tcp_wire_rd16(tcp + TCP_OFF_CSUM);
-	seg->urp = tcp_wire_rd16(tcp + TCP_OFF_URP);
+	/*
+	 * The 20-byte fixed header is in bounds even when the data offset is
+	 * bad, and the getters read nothing else.
+	 */
+	seg->sport = tcp_wire_sport(&v);
+	seg->dport = tcp_wire_dport(&v);
+	seg->seq = tcp_seq_make(tcp_wire_seq(&v));
+	seg->ack = tcp_seq_make(tcp_wire_ack(&v));
+	seg->flags = tcp_wire_flags(&v);
+	seg->wnd = tcp_wire_wnd(&v);
+	seg->csum = tcp_wire_csum(&v);
+	seg->urp = tcp_wire_urp(&v);
 	if (why != TCP_WHY_NONE)
 		return why;
 
@@ -158,10 +161,10 @@ enum tcp_why tcp_seg_parse(struct tcp_seg *seg, const uint8_t *tcp, size_t len,
 /* ---- Emit -------------------------------------------------------------- */
 
 /* Option sizes in the layout below, each padded with NOPs to 4 bytes. */
-#define TCP_SEG_MSS_BYTES 4         /* MSS(4) */
-#define TCP_SEG_TS_BYTES 12         /* SACKOK(2) TS(10) or NOP NOP TS(10) */
-#define TCP_SEG_SACKOK_BYTES 4      /* NOP NOP SACKOK(2) */
-#define TCP_SEG_WS_BYTES 4          /* NOP WS(3) */
+#define TCP_SEG_MSS_BYTES 4    /* MSS(4) */
+#define TCP_SEG_TS_BYTES 12    /* SACKOK(2) TS(10) or NOP NOP TS(10) */
+#define TCP_SEG_SACKOK_BYTES 4 /* NOP NOP SACKOK(2) */
+#define TCP_SEG_WS_BYTES 4     /* NOP WS(3) */
 #define TCP_SEG_SACK_BYTES(n) (4 + 8 * (size_t)(n)) /* NOP NOP SACK */
 
 /*
@@ -279,17 +282,18 @@ size_t tcp_seg_emit(const struct tcp_seg *seg, const struct tcp_addr *src,
 		return 0;
 	total = hdr + seg->payload_bytes;
 
-	tcp_wire_wr16(buf + TCP_OFF_SPORT, seg->sport);
-	tcp_wire_wr16(buf + TCP_OFF_DPORT, seg->dport);
-	tcp_wire_wr32(buf + TCP_OFF_SEQ, seg->seq.v);
-	tcp_wire_wr32(buf + TCP_OFF_ACK, seg->ack.v);
-	/* Data offset in words; reserved bits zero; AE in bit 0. */
-	buf[TCP_OFF_DOFF] = (uint8_t)((hdr / 4) << 4 |
-	                              ((seg->flags & TCP_FLAG_AE) ? 1u : 0u));
-	buf[TCP_OFF_FLAGS] = (uint8_t)(seg->flags & 0xffu);
-	tcp_wire_wr16(buf + TCP_OFF_WND, seg->wnd);
-	tcp_wire_wr16(buf + TCP_OFF_CSUM, 0);
-	tcp_wire_wr16(buf + TCP_OFF_URP, seg->urp);
+	tcp_wire_set_sport(buf, seg->sport);
+	tcp_wire_set_dport(buf, seg->dport);
+	tcp_wire_set_seq(buf, seg->seq.v);
+	tcp_wire_set_ack(buf, seg->ack.v);
+	/* Data offset in words, reserved bits zero, AE in bit 0 of byte 12;
+	 * the checksum field is zero until it is filled below. */
+	buf[TCP_OFF_DOFF] = 0;
+	tcp_wire_set_doff(buf, (uint8_t)(hdr / 4));
+	tcp_wire_set_flags(buf, seg->flags);
+	tcp_wire_set_wnd(buf, seg->wnd);
+	tcp_wire_set_csum(buf, 0);
+	tcp_wire_set_urp(buf, seg->urp);
 	tcp_seg_opts_write(o, buf + TCP_HDR_MIN);
 	if (seg->payload_bytes > 0)
 		memmove(buf + hdr, seg->payload, seg->payload_bytes);

@@ -68,6 +68,7 @@ const char *tcp_state_name(enum tcp_state s)
  * machine's business, while this predicate answers the 3.5.2 question of
  * how an unacceptable segment is answered (RST versus empty ACK).
  */
+/* clang-format off */
 static const bool tcp_state_synchronized[] = {
 	[TCP_CLOSED] = false,
 	[TCP_LISTEN] = false,
@@ -81,6 +82,7 @@ static const bool tcp_state_synchronized[] = {
 	[TCP_LAST_ACK] = true,
 	[TCP_TIME_WAIT] = true,
 };
+/* clang-format on */
 _Static_assert(TCP_ARRAY_LEN(tcp_state_synchronized) == TCP_STATE_COUNT,
                "tcp_state_synchronized must have one entry per state");
 

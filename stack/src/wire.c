@@ -14,7 +14,9 @@
 /*
  * RFC 9293 3.1: "Data Offset: 4 bits. The number of 32-bit words in the TCP
  * Header." Fewer than 5 words cannot hold the fixed header, and a header
- * longer than the bytes we have cannot be read.
+ * longer than the bytes we have cannot be read. On BAD_DOFF the 20 fixed
+ * bytes are still in bounds, so the field getters (not tcp_wire_opts() or
+ * tcp_wire_payload()) may still be used; tcp_seg_parse() relies on this.
  */
 enum tcp_why tcp_wire_view_init(struct tcp_wire_view *v, const uint8_t *buf,
                                 size_t len)
@@ -219,7 +221,8 @@ uint16_t tcp_wire_tcp_csum(const struct tcp_addr *src,
 {
 	uint32_t sum = tcp_wire_pseudo_sum(src, dst, len);
 
-	sum = tcp_wire_csum_add(sum, tcp, len < TCP_OFF_CSUM ? len : TCP_OFF_CSUM);
+	sum = tcp_wire_csum_add(sum, tcp,
+	                        len < TCP_OFF_CSUM ? len : TCP_OFF_CSUM);
 	if (len > TCP_OFF_CSUM + 2)
 		sum = tcp_wire_csum_add(sum, tcp + TCP_OFF_CSUM + 2,
 		                        len - (TCP_OFF_CSUM + 2));
@@ -251,7 +254,8 @@ void tcp_wire_tcp_csum_fill(const struct tcp_addr *src,
 {
 	if (len < TCP_OFF_CSUM + 2)
 		return;
-	tcp_wire_wr16(tcp + TCP_OFF_CSUM, tcp_wire_tcp_csum(src, dst, tcp, len));
+	tcp_wire_wr16(tcp + TCP_OFF_CSUM,
+	              tcp_wire_tcp_csum(src, dst, tcp, len));
 }
 
 /* ---- Option iterator --------------------------------------------------- */
@@ -414,7 +418,8 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
 	if (src->family != dst->family)
 		return 0;
 	if (src->family == TCP_AF_INET) {
-		if (cap < TCP_IP4_HDR_MIN || tcp_len > 0xffffu - TCP_IP4_HDR_MIN)
+		if (cap < TCP_IP4_HDR_MIN ||
+		    tcp_len > 0xffffu - TCP_IP4_HDR_MIN)
 			return 0;
 		buf[0] = 0x45; /* version 4, IHL 5 words */
 		buf[1] = tos;
@@ -426,14 +431,15 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
 		tcp_wire_wr16(buf + 10, 0);
 		memcpy(buf + 12, src->a, 4);
 		memcpy(buf + 16, dst->a, 4);
-		tcp_wire_wr16(buf + 10, tcp_wire_csum_fold(tcp_wire_csum_add(
-		                            0, buf, TCP_IP4_HDR_MIN)));
+		tcp_wire_wr16(buf + 10,
+		              tcp_wire_csum_fold(
+		                  tcp_wire_csum_add(0, buf, TCP_IP4_HDR_MIN)));
 		return TCP_IP4_HDR_MIN;
 	}
 	if (src->family == TCP_AF_INET6) {
 		if (cap < TCP_IP6_HDR || tcp_len > 0xffffu)
 			return 0;
-		buf[0] = (uint8_t)(0x60u | tos >> 4); /* version, TC high */
+		buf[0] = (uint8_t)(0x60u | tos >> 4);   /* version, TC high */
 		buf[1] = (uint8_t)((tos & 0x0fu) << 4); /* TC low, flow 0 */
 		buf[2] = 0;
 		buf[3] = 0;

@@ -36,7 +36,7 @@ struct tcp_opts {
 	uint32_t tsval;   /* TSopt TSval */
 	uint32_t tsecr;   /* TSopt TSecr */
 	uint8_t sack_n;   /* number of SACK blocks in sack[] */
-	uint8_t unknown_n; /* options of unknown kind skipped (MUST-6) */
+	uint8_t unknown_n; /* options skipped: unknown kind or bad length */
 	uint8_t raw_len;   /* length of the option area (parse) / of raw (emit) */
 	struct tcp_sack_block sack[TCP_SACK_MAX];
 	const uint8_t *raw; /* the option area as received (parse), borrowed */
@@ -65,7 +65,9 @@ static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
 }
 
 /*
- * Parses the 'len' bytes of a TCP segment at 'tcp'. When src and dst are
+ * Parses the 'len' bytes of a TCP segment at 'tcp'. On failure *seg holds
+ * what could be decoded: nothing (TRUNCATED), the fixed header (BAD_DOFF),
+ * everything (BAD_CSUM), the header and earlier options (BAD_OPTION). When src and dst are
  * both non-NULL the checksum is verified (MUST-3); otherwise it is not.
  * Returns TCP_WHY_NONE and fills *seg, or the reason the segment must be
  * dropped: TRUNCATED, BAD_DOFF, BAD_CSUM or BAD_OPTION (an impossible option
@@ -80,7 +82,8 @@ enum tcp_why tcp_seg_parse(struct tcp_seg *seg, const uint8_t *tcp, size_t len,
 
 /*
  * The option bytes tcp_seg_emit() writes for 'o', padded to a multiple of 4
- * (0 when there are none); at most 40.
+ * (0 when there are none). A result above 40 means emit will refuse 'o':
+ * Linux's layout can need more room than the packed options a peer sent.
  */
 size_t tcp_seg_opts_bytes(const struct tcp_opts *o);
 

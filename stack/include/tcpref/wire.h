@@ -127,13 +127,17 @@ void tcp_wire_set_urp(uint8_t *hdr, uint16_t v);
 
 /* ---- Checksums (RFC 9293 3.1, RFC 1071) -------------------------------- */
 
-/* Adds 'len' bytes to a running one's-complement sum (any alignment). */
+/*
+ * Adds 'len' bytes to a running one's-complement sum. Any alignment; every
+ * chunk but the last must have an even length.
+ */
 uint32_t tcp_wire_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 /* Folds a running sum to 16 bits and complements it. */
 uint16_t tcp_wire_csum_fold(uint32_t sum);
 /*
  * The TCP checksum of the 'len' bytes at 'tcp' with the pseudo-header of
- * src/dst (IPv4 or IPv6), computed with the checksum field taken as zero.
+ * src/dst, computed with the checksum field taken as zero. The family of
+ * src picks the pseudo-header: IPv6 (RFC 8200 8.1) or else IPv4.
  */
 uint16_t tcp_wire_tcp_csum(const struct tcp_addr *src,
                            const struct tcp_addr *dst, const uint8_t *tcp,
@@ -187,8 +191,9 @@ struct tcp_ip_info {
 
 /*
  * Parses an IPv4 or IPv6 header at 'pkt' (the version nibble decides).
- * Returns TCP_WHY_NONE, TCP_WHY_TRUNCATED, TCP_WHY_NOT_IP (wrong version or
- * protocol), TCP_WHY_BAD_IP (bad IHL, total length or IPv4 header checksum)
+ * Returns TCP_WHY_NONE, TCP_WHY_TRUNCATED (a header or total length larger
+ * than the bytes held), TCP_WHY_NOT_IP (wrong version or protocol),
+ * TCP_WHY_BAD_IP (IHL < 5, total length < IHL, bad IPv4 header checksum)
  * or TCP_WHY_IP_FRAGMENT. IPv6 extension headers are not followed: a next
  * header other than TCP is TCP_WHY_NOT_IP. 'pkt' may hold any bytes.
  */
