@@ -460,13 +460,12 @@ void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
 	 * came from LISTEN goes back to it. Its queues and variables are
 	 * flushed; the listening socket is local-only again.
 	 */
-	struct tcp_tuple t = c->tuple;
+	struct tcp_tuple lt = c->listen_tuple;
 
 	reset_vars(c);
 	c->state = TCP_SYN_RECEIVED; /* so that the trace shows the edge */
-	c->tuple = t;
-	memset(&c->tuple.raddr, 0, sizeof(c->tuple.raddr));
-	c->tuple.rport = 0;
+	c->tuple = lt;
+	c->listen_tuple = lt;
 	tcp_conn__set_state(c, env, now_us, TCP_LISTEN, cause);
 }
 
@@ -876,6 +875,7 @@ int tcp_conn_open_passive(struct tcp_conn *c, const struct tcp_env *env,
 		return TCP_EEXIST;
 	reset_vars(c);
 	c->tuple = *t;
+	c->listen_tuple = *t;
 	tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
 	                    TCP_CAUSE_USER_OPEN_PASSIVE);
 	return 0;

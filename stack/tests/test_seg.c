@@ -897,7 +897,7 @@ static int roundtrip_one(const struct tcp_addr *s, const struct tcp_addr *d,
 		in.opts.tsecr = mask * 1000u;
 	}
 	in.opts.sack_n = (uint8_t)n;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < TCP_SACK_MAX; i++) {
 		in.opts.sack[i].left.v = REMOTE_ISN + i * 100;
 		in.opts.sack[i].right.v = REMOTE_ISN + i * 100 + 50;
 	}

@@ -196,6 +196,7 @@ struct tcp_conn {
 	int err;     /* pending error for the user: ERESET, EREFUSED, ... */
 	const struct tcp_cfg *cfg; /* borrowed; outlives the connection */
 	struct tcp_tuple tuple;
+	struct tcp_tuple listen_tuple; /* the passive OPEN's sockets */
 
 	/* Send sequence variables (RFC 9293 3.3.1). */
 	tcp_seq iss;

@@ -44,16 +44,16 @@ struct tcp_stack_slot {
  * the other counters, which it may reset at will.
  */
 struct tcp_stack {
-	const struct tcp_cfg *cfg;    /* borrowed; given to every connection */
-	struct tcp_stack_slot *slots; /* caller-owned array of n slots */
-	uint32_t n;                   /* slots, >= 1 */
-	uint8_t *bufmem;              /* caller-owned, n * (rx + tx) bytes */
-	uint32_t rx_bytes;            /* receive buffer per slot */
-	uint32_t tx_bytes;            /* send buffer per slot */
-	uint64_t next_seq;            /* insertion counter, last value used */
+	const struct tcp_cfg *cfg;     /* borrowed; given to every connection */
+	struct tcp_stack_slot *slots;  /* caller-owned array of n slots */
+	uint32_t n;                    /* slots, >= 1 */
+	uint8_t *bufmem;               /* caller-owned, n * (rx + tx) bytes */
+	uint32_t rx_bytes;             /* receive buffer per slot */
+	uint32_t tx_bytes;             /* send buffer per slot */
+	uint64_t next_seq;             /* insertion counter, last value used */
 	uint32_t drops[TCP_WHY_COUNT]; /* non-ACCEPT verdicts, by reason */
-	uint32_t segs_in;             /* segments given to the input calls */
-	uint32_t evictions;           /* slots taken by the eviction policy */
+	uint32_t segs_in;              /* segments given to the input calls */
+	uint32_t evictions;            /* slots taken by the eviction policy */
 };
 
 /*
@@ -89,10 +89,13 @@ int tcp_stack_listen(struct tcp_stack *st, const struct tcp_env *env,
  * t->laddr must be IPv4 or IPv6, of the family of t->raddr. t->lport 0
  * asks env->ephemeral_port for a port, retried up to
  * TCP_STACK_EPHEMERAL_TRIES times while the 4-tuple it gives is in use (0
- * counts as in use). When the table is full a slot is taken by the eviction
- * policy of tcp_stack_input(). Returns the handle (>= 0) or TCP_EINVAL,
- * TCP_EADDRNOTAVAIL (remote not unicast, MUST-46), TCP_EADDRINUSE (the
- * 4-tuple is taken, or no free ephemeral port was found) or TCP_ENOMEM.
+ * counts as in use). When the table is full a slot is taken by the
+ * eviction policy described at tcp_stack_input(). Returns the handle (>= 0)
+ * or TCP_EINVAL, TCP_EADDRNOTAVAIL (remote not unicast, MUST-46),
+ * TCP_EADDRINUSE (the 4-tuple is taken, or no free ephemeral port was
+ * found) or TCP_ENOMEM. On failure nothing changed but the env's draws.
+ * The handle stays valid until tcp_stack_close(TCP_CLOSE_FULL) or
+ * tcp_stack_abort().
  */
 int tcp_stack_connect(struct tcp_stack *st, const struct tcp_env *env,
                       uint64_t now_us, const struct tcp_tuple *t,
@@ -135,8 +138,18 @@ int tcp_stack_abort(struct tcp_stack *st, const struct tcp_env *env,
  * the connection by tcp_stack_demux(), creates a child for a SYN to a
  * listener and otherwise calls tcp_conn_input(); a segment that reaches no
  * connection gets the 3.10.7.1 reply. Replies go to *out (payloads copied
- * into out->data). All three pointers may come from untrusted input. Never
- * fails: returns the verdict, which is also counted in st->drops.
+ * into out->data). The contents of src, dst and seg may be untrusted input
+ * (the pointers must be valid). Never fails: returns the verdict, which is
+ * also counted in st->drops.
+ *
+ * A SYN (no RST, no ACK) to a listener whose backlog is full is dropped
+ * silently (TCP_WHY_BACKLOG_FULL). When it finds the backlog free but the
+ * table full, and for tcp_stack_connect(), a slot is evicted from a
+ * connection the app has given up, in this order: TIME-WAIT, then
+ * LAST-ACK, then CLOSING, the oldest first within each; it is aborted
+ * without a RST (3.10.5). Failing that the SYN is dropped
+ * (TCP_WHY_TABLE_FULL). Children that go back to LISTEN or to CLOSED before
+ * accept are freed at once.
  */
 struct tcp_verdict tcp_stack_input(struct tcp_stack *st,
                                    const struct tcp_env *env, uint64_t now_us,
