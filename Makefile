@@ -66,6 +66,7 @@ run: build
 
 bench: deps
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	    -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
 	    -DSHAKEDOWN_SANITIZE=OFF -DSHAKEDOWN_TESTS=OFF
 	$(CMAKE) --build $(BENCH_BUILD) -j$(JOBS)
 	@if [ -x $(BENCH_BUILD)/bench/bench_stack ]; then \

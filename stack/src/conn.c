@@ -653,9 +653,13 @@ void tcp_conn__ack_data(struct tcp_conn *c, uint64_t now_us, uint32_t bytes,
 	 * at least every second full-sized segment and within delack_us;
 	 * out-of-order data and gap fills are acknowledged at once.
 	 */
+	uint32_t full = c->cfg->mss - ((c->fl & TCP_CF_TS) ? 12u : 0u);
+
+	/* "Full-sized": our MSS less options, or the largest seen so far. */
+	if (c->rcv_mss_seen > 0 && c->rcv_mss_seen < full)
+		full = c->rcv_mss_seen;
 	c->unacked_rcv_bytes += bytes;
-	if (now || !c->cfg->delayed_ack ||
-	    c->unacked_rcv_bytes >= 2u * c->cfg->mss) {
+	if (now || !c->cfg->delayed_ack || c->unacked_rcv_bytes >= 2u * full) {
 		c->fl |= TCP_CF_ACK_NOW;
 		return;
 	}

@@ -301,6 +301,24 @@ static void prune_sack(struct tcp_conn *c)
 	}
 }
 
+/*
+ * Makes 'adv' bytes already written at RCV.NXT part of the stream, then
+ * every held out-of-order block that now touches RCV.NXT (SHLD-31).
+ */
+static void deliver_in_order(struct tcp_conn *c, uint32_t adv)
+{
+	uint32_t got;
+
+	tcp_ring_commit(&c->rx, adv);
+	c->rcv_nxt = tcp_seq_add(c->rcv_nxt, adv);
+	/* Each merge moves RCV.NXT, so the remaining blocks shift again. */
+	while ((got = tcp_reasm_advance(&c->reasm, adv)) > 0) {
+		tcp_ring_commit(&c->rx, got);
+		c->rcv_nxt = tcp_seq_add(c->rcv_nxt, got);
+		adv = got;
+	}
+}
+
 /* SND.UNA < SEG.ACK =< SND.MAX: new data acknowledged. */
 static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
                     uint64_t now_us, tcp_seq ack, struct tcp_out *out)
@@ -722,14 +740,9 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
 			c->rto_us = 3000000u; /* RFC 6298 5.7 */
 		/* Text that rode on the SYN is now delivered. */
-		{
-			uint32_t got = tcp_reasm_advance(&c->reasm, 0);
-
-			if (got > 0) {
-				tcp_ring_commit(&c->rx, got);
-				c->rcv_nxt = tcp_seq_add(c->rcv_nxt, got);
-				c->fl |= TCP_CF_ACK_NOW;
-			}
+		if (c->reasm.n > 0) {
+			deliver_in_order(c, 0);
+			c->fl |= TCP_CF_ACK_NOW;
 		}
 		/* A FIN queued by CLOSE in SYN-RECEIVED goes out now. */
 		if ((c->fl & TCP_CF_FIN_QUEUED) &&
@@ -870,14 +883,9 @@ static struct step step_text(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	had_ooo = c->reasm.n;
 	tcp_ring_write_beyond(&c->rx, 0, seg->payload, len);
-	tcp_ring_commit(&c->rx, len);
-	c->rcv_nxt = tcp_seq_add(c->rcv_nxt, len);
-	{
-		uint32_t got = tcp_reasm_advance(&c->reasm, len);
-
-		tcp_ring_commit(&c->rx, got);
-		c->rcv_nxt = tcp_seq_add(c->rcv_nxt, got);
-	}
+	deliver_in_order(c, len);
+	if (len > c->rcv_mss_seen)
+		c->rcv_mss_seen = len > 0xffff ? 0xffff : (uint16_t)len;
 	/* MAY-13 / RFC 5681 4.2: a gap filled is acknowledged at once. */
 	tcp_conn__ack_data(c, now_us, len, had_ooo > 0);
 	return GO;

@@ -76,9 +76,11 @@ void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
 		n = r->len;
 	if (r->cap)
 		r->head = (r->head + n) % r->cap;
+	/*
+	 * The head is not rewound when the ring empties: out-of-order data
+	 * may already sit beyond len at positions relative to it.
+	 */
 	r->len -= n;
-	if (r->len == 0)
-		r->head = 0;
 }
 
 void tcp_ring_commit(struct tcp_ring *r, uint32_t n)

@@ -262,6 +262,7 @@ struct tcp_conn {
 
 	/* Delayed ACK accounting. */
 	uint32_t unacked_rcv_bytes;
+	uint16_t rcv_mss_seen; /* largest segment text received */
 
 	/* SACK blocks received from the peer (RFC 2018 scoreboard). */
 	uint8_t sacked_n;
