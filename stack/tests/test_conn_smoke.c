@@ -226,6 +226,40 @@ static void test_pair_transfer_with_loss_delivers_exact_bytes(void **state)
 	run_pair_transfer_and_close(3);
 }
 
+/*
+ * Regression: two holes open, the first filled, then the second. The block
+ * beyond the second hole must still be found where it was written.
+ */
+static void test_established_two_holes_filled_in_order_delivers_bytes(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	uint8_t data[500], got[600];
+	uint32_t base;
+	int r;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + i / 7);
+	fx_established(f);
+	base = f->peer_nxt;
+	/* [0,100) held back; [100,200) arrives; [200,300) held; [300,500). */
+	fx_input(f, SEG_IN(.seq = SEQ(base + 300), .ack = SEQ(LOCAL_ISN + 1),
+	                   .payload = data + 300, .payload_bytes = 200));
+	fx_input(f, SEG_IN(.seq = SEQ(base + 100), .ack = SEQ(LOCAL_ISN + 1),
+	                   .payload = data + 100, .payload_bytes = 100));
+	assert_int_equal(f->c.reasm.n, 2);
+	fx_input(f, SEG_IN(.seq = SEQ(base), .ack = SEQ(LOCAL_ISN + 1),
+	                   .payload = data, .payload_bytes = 100));
+	assert_seq_equal(f->c.rcv_nxt.v, base + 200);
+	fx_input(f, SEG_IN(.seq = SEQ(base + 200), .ack = SEQ(LOCAL_ISN + 1),
+	                   .payload = data + 200, .payload_bytes = 100));
+	assert_seq_equal(f->c.rcv_nxt.v, base + 500);
+	r = tcp_conn_recv(&f->c, &f->env, f->now_us, got, sizeof(got), &f->out);
+	assert_int_equal(r, 500);
+	assert_memory_equal(got, data, 500);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_time_wait_timeout_closes_after_2msl),
 		cmocka_unit_test(test_pair_transfer_and_close),
 		cmocka_unit_test(test_pair_transfer_with_loss_delivers_exact_bytes),
+		cmocka_unit_test(test_established_two_holes_filled_in_order_delivers_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
