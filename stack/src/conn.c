@@ -549,11 +549,18 @@ static bool can_send_data_state(const struct tcp_conn *c)
 	}
 }
 
+static void arm_keepalive(struct tcp_conn *c);
+
 void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
                       uint64_t now_us, struct tcp_out *out)
 {
 	(void)env;
 	c->fl &= ~TCP_CF_OUT_BLOCKED;
+	/*
+	 * MUST-24: keep-alive on by configuration is armed as soon as the
+	 * connection can use it, so tcp_conn_next_deadline_us() shows it.
+	 */
+	arm_keepalive(c);
 	if (can_send_data_state(c) && !syn_state(c)) {
 		uint32_t mss = eff_mss(c);
 
@@ -635,6 +642,14 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 				c->t_persist = now_us + c->rto_us;
 			if (c->snd_wnd > 0)
 				c->t_persist = TCP_NO_DEADLINE;
+			/*
+			 * RFC 6298 5.1: data in flight always has a running
+			 * timer, also after zero-window probing ended (the
+			 * probe octet, or data sent before the window shrank).
+			 */
+			if (c->snd_wnd > 0 && flight(c) > 0 &&
+			    c->t_rtx == TCP_NO_DEADLINE)
+				c->t_rtx = now_us + c->rto_us;
 		}
 	}
 	if (c->fl & TCP_CF_ACK_NOW) {
@@ -669,6 +684,22 @@ void tcp_conn__ack_data(struct tcp_conn *c, uint64_t now_us, uint32_t bytes,
 
 /* ---- Timers (RFC 9293 3.10.8) ------------------------------------------ */
 
+/*
+ * The next retransmission deadline: now + RTO, but no later than the moment
+ * R2 / the user timeout runs out (RFC 9293 3.8.3, 3.10.8 USER TIMEOUT), so
+ * that a backed-off RTO does not push the give-up far past the limit.
+ */
+static uint64_t rtx_deadline(const struct tcp_conn *c, uint64_t now_us,
+                             uint64_t limit)
+{
+	uint64_t d = now_us + c->rto_us;
+
+	if (c->rtx_first_us != 0 && c->rtx_first_us + limit < d)
+		d = c->rtx_first_us + limit > now_us ? c->rtx_first_us + limit
+		                                     : now_us;
+	return d;
+}
+
 static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
                            uint64_t now_us, struct tcp_out *out)
 {
@@ -679,6 +710,18 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	c->t_rtx = TCP_NO_DEADLINE;
 	if (flight(c) == 0)
 		return;
+	if (c->snd_wnd == 0 && can_send_data_state(c)) {
+		/*
+		 * RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): the window
+		 * shrank to zero with data in flight. Nothing fits, so probe
+		 * instead of counting toward R2: the persist timer sends the
+		 * first probe now and keeps the connection while the peer
+		 * answers.
+		 */
+		c->rtx_first_us = 0;
+		c->t_persist = now_us;
+		return;
+	}
 	/*
 	 * RFC 9293 3.8.3 (MUST-20, MUST-22, MUST-23): past R2 give up; the
 	 * user timeout of 3.10.8 is the same limit expressed in time.
@@ -702,7 +745,7 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	if (syn_state(c)) {
 		c->fl |= TCP_CF_RTX_SYN;
 		tcp_conn__send_syn(c, now_us, c->state == TCP_SYN_RECEIVED, out);
-		c->t_rtx = now_us + c->rto_us;
+		c->t_rtx = rtx_deadline(c, now_us, limit);
 		return;
 	}
 	/*
@@ -721,7 +764,7 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	/* RFC 6298 5.4: retransmit the earliest segment (go back N). */
 	c->snd_nxt = c->snd_una;
-	c->t_rtx = now_us + c->rto_us;
+	c->t_rtx = rtx_deadline(c, now_us, limit);
 	tcp_conn__output(c, env, now_us, out);
 	if (tcp_seq_eq(c->snd_nxt, c->snd_una) && c->snd_wnd == 0) {
 		/* Nothing fits the window: fall back to probing (MUST-35). */
@@ -746,14 +789,24 @@ static void on_persist_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 * the user timeout: a peer that keeps answering keeps the connection
 	 * (MUST-37).
 	 */
-	if (flight(c) > 0) {
+	if (flight(c) > 0 && c->tx.len > 0) {
 		send_data(c, now_us, c->snd_una, 1, false, out);
-	} else if (c->tx.len > sent) {
+	} else if (flight(c) == 0 && c->tx.len > sent) {
 		if (send_data(c, now_us, c->snd_nxt, 1, false, out)) {
 			c->snd_nxt = tcp_seq_add(c->snd_nxt, 1);
 			if (tcp_seq_gt(c->snd_nxt, c->snd_max))
 				c->snd_max = c->snd_nxt;
 		}
+	} else if (flight(c) > 0 || ((c->fl & TCP_CF_FIN_QUEUED) &&
+	                             !(c->fl & TCP_CF_FIN_SENT))) {
+		/*
+		 * Only a FIN is outstanding or waiting: there is no data
+		 * octet to probe with (and none may be invented). An ACK
+		 * with SEQ = SND.UNA - 1 draws the peer's current window,
+		 * so the probing of MUST-36 still happens.
+		 */
+		tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK,
+		                   tcp_seq_sub(c->snd_una, 1), c->rcv_nxt, out);
 	} else {
 		return;
 	}
@@ -893,7 +946,17 @@ int tcp_conn_open_active(struct tcp_conn *c, const struct tcp_env *env,
 		return TCP_EEXIST;
 	if (!addr_is_unicast(&t->raddr) || t->rport == 0 || t->lport == 0)
 		return TCP_EADDRNOTAVAIL;
-	reset_vars(c);
+	{
+		enum tcp_state from = c->state;
+
+		reset_vars(c);
+		/*
+		 * 3.10.1 LISTEN: "change the connection from passive to
+		 * active"; keep the state so the trace shows LISTEN ->
+		 * SYN-SENT (E008), not CLOSED -> SYN-SENT.
+		 */
+		c->state = from;
+	}
 	c->tuple = *t;
 	/* 3.10.1: select an ISS (RFC 6528 through the environment). */
 	c->iss = tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us)

@@ -240,10 +240,19 @@ static void retransmit_head(struct tcp_conn *c, const struct tcp_env *env,
 	c->cwnd = len;
 	{
 		uint32_t wnd = c->snd_wnd;
+		uint64_t sws = c->t_sws;
 
 		if (wnd < len)
 			c->snd_wnd = len;
+		/*
+		 * A retransmission shorter than an MSS (cut at a SACKed
+		 * block) is no silly window and no Nagle case (RFC 9293
+		 * 3.8.6.2.1 and 3.7.4 hold back new data only): let it go
+		 * as if the override timer had fired.
+		 */
+		c->t_sws = now_us;
 		tcp_conn__output(c, env, now_us, out);
+		c->t_sws = sws;
 		c->snd_wnd = wnd;
 	}
 	c->cwnd = cwnd;
@@ -342,11 +351,20 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 	if ((c->fl & TCP_CF_RTT_TIMING) && tcp_seq_gt(ack, c->rtt_seq)) {
 		c->fl &= ~TCP_CF_RTT_TIMING;
 		tcp_conn__rtt_sample(c, now_us - c->rtt_start_us);
-	} else {
+	} else if (c->rtx_count == 0) {
 		recompute_rto(c);
 	}
+	/*
+	 * else: RFC 6298 3 (Karn) and the note after 5.7: the backed-off RTO
+	 * stays until a segment sent once is acknowledged and sampled.
+	 */
 	c->rtx_count = 0;
-	c->rtx_first_us = 0;
+	/*
+	 * RFC 9293 3.8.3 (MUST-20) and 3.10.8: what is still in flight stays
+	 * under the user timeout, counted from this progress. (0 would turn
+	 * the check in on_rtx_timeout off for good.)
+	 */
+	c->rtx_first_us = tcp_seq_eq(ack, c->snd_max) ? 0 : now_us;
 	c->persist_shift = 0;
 	c->fl &= ~TCP_CF_SOFT_ERROR;
 
@@ -370,11 +388,15 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 			retransmit_head(c, env, now_us, out);
 		}
 	} else if (c->cwnd < c->ssthresh) {
-		/* Slow start: cwnd += min(N, SMSS). */
-		c->cwnd += acked < smss ? acked : smss;
+		/*
+		 * Slow start: cwnd += min(N, SMSS), N counting data octets
+		 * only: the ACK of our SYN must not lift the first flight
+		 * above the initial window (RFC 5681 3.1, MUST-19).
+		 */
+		c->cwnd += data < smss ? data : smss;
 	} else {
 		/* Congestion avoidance: about one SMSS per RTT. */
-		c->bytes_acked += acked;
+		c->bytes_acked += data;
 		if (c->bytes_acked >= c->cwnd) {
 			c->bytes_acked -= c->cwnd;
 			c->cwnd += smss;
@@ -414,8 +436,13 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_env *env,
 		c->fl &= ~TCP_CF_RTT_TIMING; /* Karn */
 		retransmit_head(c, env, now_us, out);
 		c->cwnd = c->ssthresh + 3 * smss;
-	} else if (c->dupacks > 3 && (c->fl & TCP_CF_RECOVERY)) {
-		c->cwnd += smss; /* inflate for the segment that left */
+	} else if (c->fl & TCP_CF_RECOVERY) {
+		/*
+		 * Inflate for the segment that left. RFC 6582 3.2 step 4:
+		 * every duplicate ACK during recovery counts, also the first
+		 * ones after a partial ACK (which reset the counter).
+		 */
+		c->cwnd += smss;
 	}
 }
 
@@ -464,7 +491,16 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 	/* Fourth: SYN. */
 	c->irs = seg->seq;
 	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
-	c->rcv_adv = c->rcv_nxt;
+	/*
+	 * RCV.WND is the window our SYN offered (unscaled, RFC 7323 2.2):
+	 * text on the SYN,ACK is processed at the sixth step of 3.10.7.4 and
+	 * must not be trimmed to a zero window.
+	 */
+	{
+		uint32_t w = tcp_ring_free(&c->rx);
+
+		c->rcv_adv = tcp_seq_add(c->rcv_nxt, w > 0xffff ? 0xffff : w);
+	}
 	c->last_rcv_us = now_us;
 	take_syn_options(c, now_us, seg);
 	c->snd_wnd = seg->wnd; /* unscaled on a SYN (RFC 7323 2.2) */

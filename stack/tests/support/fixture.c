@@ -141,6 +141,43 @@ int fx_saw_transition(const struct fx *f, enum tcp_state from,
 	return 0;
 }
 
+void fx_assert_verdict(struct tcp_verdict v, enum tcp_disp disp,
+                       enum tcp_why why, const char *file, int line)
+{
+	static const char *const dn[] = { "ACCEPT", "DROP", "DROP_ACK",
+		                          "DROP_RST" };
+
+	if (v.disp != disp || v.why != why) {
+		fprintf(stderr,
+		        "%s:%d: verdict: expected %s/%s, got %s/%s\n", file,
+		        line, (unsigned)disp < 4 ? dn[disp] : "?",
+		        tcp_why_name(why),
+		        (unsigned)v.disp < 4 ? dn[v.disp] : "?",
+		        tcp_why_name(v.why));
+		fail();
+	}
+}
+
+unsigned fx_transitions_since(const struct fx *f, unsigned mark)
+{
+	unsigned i, n = 0;
+
+	for (i = mark; i < f->trace_n; i++)
+		if (f->trace[i].kind == TCP_TRACE_STATE)
+			n++;
+	return n;
+}
+
+int fx_saw_drop_since(const struct fx *f, unsigned mark, enum tcp_why why)
+{
+	unsigned i;
+
+	for (i = mark; i < f->trace_n; i++)
+		if (f->trace[i].kind == TCP_TRACE_DROP && f->trace[i].why == why)
+			return 1;
+	return 0;
+}
+
 /* ---- Reaching states ----------------------------------------------------- */
 
 void fx_listen(struct fx *f)
@@ -284,4 +321,194 @@ void fx_time_wait(struct fx *f)
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, f->peer_nxt);
 	fx_clear(f);
+}
+
+/* ---- Data-path helpers ---------------------------------------------------- */
+
+void fx_stamp(const struct fx *f, struct tcp_seg *s)
+{
+	if (!(f->c.fl & TCP_CF_TS) || (s->flags & TCP_FLAG_RST))
+		return;
+	s->opts.present |= TCP_OPTF_TS;
+	s->opts.tsval = (uint32_t)(f->now_us / 1000u) + 5000u;
+	s->opts.tsecr = f->c.ts_offset;
+}
+
+void fx_established_opts(struct fx *f, const struct tcp_opts *syn)
+{
+	struct tcp_seg s = SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN));
+	struct tcp_verdict v;
+
+	fx_listen(f);
+	s.opts = *syn;
+	if (s.opts.present & TCP_OPTF_TS) {
+		s.opts.tsval = (uint32_t)(f->now_us / 1000u) + 5000u;
+		s.opts.tsecr = 0;
+	}
+	v = fx_input(f, s);
+	assert_int_equal(v.disp, TCP_DISP_ACCEPT);
+	assert_state(f, TCP_SYN_RECEIVED);
+	assert_nout(f, 1);
+	f->peer_nxt = REMOTE_ISN + 1;
+	s = SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1));
+	fx_stamp(f, &s);
+	fx_input(f, s);
+	assert_state(f, TCP_ESTABLISHED);
+	fx_clear(f);
+}
+
+struct tcp_verdict fx_ack(struct fx *f, uint32_t ack, uint16_t wnd)
+{
+	struct tcp_seg s = SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(ack),
+	                          .wnd = wnd);
+
+	fx_stamp(f, &s);
+	return fx_input(f, s);
+}
+
+struct tcp_verdict fx_data(struct fx *f, uint32_t seq, const uint8_t *p,
+                           uint32_t n)
+{
+	struct tcp_seg s = SEG_IN(.seq = SEQ(seq), .ack = SEQ(f->c.snd_una.v),
+	                          .payload = p, .payload_bytes = n);
+
+	fx_stamp(f, &s);
+	return fx_input(f, s);
+}
+
+int fx_write(struct fx *f, uint32_t n, unsigned flags)
+{
+	static const uint32_t chunk = 4096;
+	uint8_t buf[4096];
+	uint32_t done = 0;
+
+	while (done < n) {
+		uint32_t k = n - done < chunk ? n - done : chunk;
+		int r;
+
+		for (uint32_t i = 0; i < k; i++)
+			buf[i] = fx_pattern(done + i);
+		r = tcp_conn_send(&f->c, &f->env, f->now_us, buf, k, flags,
+		                  &f->out);
+		if (r <= 0)
+			return done ? (int)done : r;
+		done += (uint32_t)r;
+		if ((uint32_t)r < k)
+			break;
+	}
+	return (int)done;
+}
+
+uint32_t fx_out_bytes(const struct fx *f)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < f->out.n; i++)
+		n += f->out.segs[i].seg.payload_bytes;
+	return n;
+}
+
+uint64_t fx_run_until_output(struct fx *f, uint64_t max_us)
+{
+	uint64_t start = f->now_us;
+	unsigned guard = 0;
+
+	fx_clear(f);
+	for (;;) {
+		uint64_t d = tcp_conn_next_deadline_us(&f->c);
+
+		if (++guard > 100000)
+			fail_msg("deadline %llu never advances",
+			         (unsigned long long)d);
+
+		if (d == TCP_NO_DEADLINE || d > start + max_us) {
+			f->now_us = start + max_us;
+			return max_us + 1;
+		}
+		if (d > f->now_us)
+			f->now_us = d;
+		tcp_conn_poll(&f->c, &f->env, f->now_us, &f->out);
+		if (f->out.n > 0 || f->c.state == TCP_CLOSED)
+			return f->now_us - start;
+	}
+}
+
+/* ---- Timestamps and trace checks ------------------------------------------ */
+
+void fx_established_ts(struct fx *f, uint32_t peer_tsval)
+{
+	struct tcp_verdict v;
+	uint32_t our_tsval;
+
+	fx_listen(f);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN),
+	                       .opts = { .present = TCP_OPTF_MSS | TCP_OPTF_TS,
+	                                 .mss = FX_MSS,
+	                                 .tsval = peer_tsval,
+	                                 .tsecr = 0 }));
+	assert_int_equal(v.disp, TCP_DISP_ACCEPT);
+	assert_state(f, TCP_SYN_RECEIVED);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_SYN | TCP_FLAG_ACK, LOCAL_ISN,
+	           REMOTE_ISN + 1);
+	/* RFC 7323 3.2: the SYN,ACK answers TSopt and echoes the TSval. */
+	assert_true(OUT(f, 0)->opts.present & TCP_OPTF_TS);
+	assert_int_equal(OUT(f, 0)->opts.tsecr, peer_tsval);
+	our_tsval = OUT(f, 0)->opts.tsval;
+	f->peer_nxt = REMOTE_ISN + 1;
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1),
+	                       .opts = { .present = TCP_OPTF_TS,
+	                                 .tsval = peer_tsval,
+	                                 .tsecr = our_tsval }));
+	assert_int_equal(v.disp, TCP_DISP_ACCEPT);
+	assert_state(f, TCP_ESTABLISHED);
+	assert_true(f->c.fl & TCP_CF_TS);
+	assert_no_output(f);
+	fx_clear(f);
+}
+
+void fx_assert_trace(const struct fx *f, unsigned mark,
+                     const struct fx_ev *want, unsigned n, const char *file,
+                     int line)
+{
+	unsigned i, got = f->trace_n - mark;
+
+	if (got != n) {
+		fprintf(stderr, "%s:%d: trace: expected %u events, got %u\n",
+		        file, line, n, got);
+		for (i = mark; i < f->trace_n; i++)
+			fprintf(stderr, "  [%u] %s %s -> %s cause %s why %s\n",
+			        i - mark,
+			        f->trace[i].kind == TCP_TRACE_STATE ? "STATE"
+			                                            : "DROP",
+			        tcp_state_name(f->trace[i].from),
+			        tcp_state_name(f->trace[i].to),
+			        tcp_cause_name(f->trace[i].cause),
+			        tcp_why_name(f->trace[i].why));
+		fail();
+	}
+	for (i = 0; i < n; i++) {
+		const struct tcp_trace_ev *e = &f->trace[mark + i];
+		const struct fx_ev *w = &want[i];
+		int bad = e->kind != w->kind;
+
+		if (!bad && w->kind == TCP_TRACE_STATE)
+			bad = e->from != w->from || e->to != w->to ||
+			      e->cause != w->cause;
+		if (!bad && w->kind == TCP_TRACE_DROP)
+			bad = e->why != w->why;
+		if (bad) {
+			fprintf(stderr,
+			        "%s:%d: trace[%u]: expected %s %s -> %s (%s) / "
+			        "why %s, got %s %s -> %s (%s) / why %s\n",
+			        file, line, i,
+			        w->kind == TCP_TRACE_STATE ? "STATE" : "DROP",
+			        tcp_state_name(w->from), tcp_state_name(w->to),
+			        tcp_cause_name(w->cause), tcp_why_name(w->why),
+			        e->kind == TCP_TRACE_STATE ? "STATE" : "DROP",
+			        tcp_state_name(e->from), tcp_state_name(e->to),
+			        tcp_cause_name(e->cause), tcp_why_name(e->why));
+			fail();
+		}
+	}
 }

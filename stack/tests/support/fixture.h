@@ -106,4 +106,85 @@ void fx_assert_seg(const struct tcp_seg *s, uint16_t flags, uint32_t seq,
 int fx_saw_transition(const struct fx *f, enum tcp_state from,
                       enum tcp_state to);
 
+/* ---- Verdict and trace helpers (test_conn_open/synrcvd) ------------------ */
+
+/* Checks disp and why of a verdict, naming both on failure. */
+void fx_assert_verdict(struct tcp_verdict v, enum tcp_disp disp,
+                       enum tcp_why why, const char *file, int line);
+#define assert_verdict(v, disp, why)                                           \
+	fx_assert_verdict((v), (disp), (why), __FILE__, __LINE__)
+/* Position in the trace; pass to the *_since helpers below. */
+#define fx_mark(f) ((f)->trace_n)
+/* Number of state changes traced since 'mark'. */
+unsigned fx_transitions_since(const struct fx *f, unsigned mark);
+/* True if a drop for 'why' was traced since 'mark'. */
+int fx_saw_drop_since(const struct fx *f, unsigned mark, enum tcp_why why);
+
+
+/* ---- Data-path helpers (test_conn_rtx/cc/data/timers) -------------------- */
+
+/*
+ * Passive open whose SYN carries exactly 'syn' (MSS, WS, SACKOK, TS as the
+ * test chooses; a TSval is filled in when TS is present). The final ACK is
+ * stamped with TSopt when timestamps were negotiated. Output is cleared.
+ */
+void fx_established_opts(struct fx *f, const struct tcp_opts *syn);
+/* Adds the peer's TSopt (TSval from virtual time) when TS is negotiated. */
+void fx_stamp(const struct fx *f, struct tcp_seg *s);
+/* A pure ACK from the peer: SEQ=peer_nxt, ACK=ack, window field wnd. */
+struct tcp_verdict fx_ack(struct fx *f, uint32_t ack, uint16_t wnd);
+/* Peer text at seq with ACK = our SND.UNA and window 65535, stamped. */
+struct tcp_verdict fx_data(struct fx *f, uint32_t seq, const uint8_t *p,
+                           uint32_t n);
+/* The application writes n bytes of fx_pattern(k) for k = 0..n-1. */
+int fx_write(struct fx *f, uint32_t n, unsigned flags);
+static inline uint8_t fx_pattern(uint32_t k)
+{
+	return (uint8_t)(k * 7u + 3u);
+}
+/* Sum of payload bytes of the captured output. */
+uint32_t fx_out_bytes(const struct fx *f);
+
+/*
+ * Clears the output, then advances virtual time deadline by deadline until
+ * the connection emits something or max_us passed. Returns the time waited
+ * (max_us + 1 when nothing came).
+ */
+uint64_t fx_run_until_output(struct fx *f, uint64_t max_us);
+
+/* ---- Timestamps and trace checks (test_conn_paws/established/closing) ---- */
+
+/*
+ * ESTABLISHED through a passive open whose SYN carries MSS FX_MSS and TSopt
+ * <TSval=peer_tsval, TSecr=0>; the final ACK carries TSval=peer_tsval and
+ * echoes the SYN,ACK's TSval. Timestamps are negotiated (RFC 7323 3.2) and
+ * TS.Recent = peer_tsval. Output is cleared.
+ */
+void fx_established_ts(struct fx *f, uint32_t peer_tsval);
+
+/* One expected trace event: a state change or a drop. */
+struct fx_ev {
+	enum tcp_trace_kind kind;
+	enum tcp_state from, to; /* TCP_TRACE_STATE */
+	enum tcp_cause cause;    /* TCP_TRACE_STATE */
+	enum tcp_why why;        /* TCP_TRACE_DROP */
+};
+#define TR_STATE(a, b, c)                                                      \
+	((struct fx_ev){ .kind = TCP_TRACE_STATE, .from = (a), .to = (b),      \
+	                 .cause = (c) })
+#define TR_DROP(w) ((struct fx_ev){ .kind = TCP_TRACE_DROP, .why = (w) })
+/* Checks that the trace since 'mark' is exactly want[0..n). */
+void fx_assert_trace(const struct fx *f, unsigned mark,
+                     const struct fx_ev *want, unsigned n, const char *file,
+                     int line);
+#define assert_trace(f, mark, ...)                                             \
+	do {                                                                   \
+		const struct fx_ev want_[] = { __VA_ARGS__ };                  \
+		fx_assert_trace((f), (mark), want_,                            \
+		                (unsigned)(sizeof(want_) / sizeof(want_[0])),  \
+		                __FILE__, __LINE__);                           \
+	} while (0)
+#define assert_trace_empty(f, mark)                                            \
+	fx_assert_trace((f), (mark), NULL, 0, __FILE__, __LINE__)
+
 #endif
