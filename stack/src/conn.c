@@ -742,9 +742,15 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	if (c->rtx_count >= c->cfg->r1_retries)
 		c->fl |= TCP_CF_SOFT_ERROR;
 	c->fl &= ~TCP_CF_RTT_TIMING; /* Karn */
-	if (syn_state(c)) {
+	/*
+	 * 3.10.8: "send the segment at the front of the retransmission
+	 * queue". While our SYN is unacknowledged that is the SYN (or
+	 * SYN,ACK), also in the FIN-WAIT-1 that CLOSE enters from
+	 * SYN-RECEIVED (3.10.4); the FIN follows once the SYN is acked.
+	 */
+	if (syn_state(c) || tcp_seq_eq(c->snd_una, c->iss)) {
 		c->fl |= TCP_CF_RTX_SYN;
-		tcp_conn__send_syn(c, now_us, c->state == TCP_SYN_RECEIVED, out);
+		tcp_conn__send_syn(c, now_us, c->state != TCP_SYN_SENT, out);
 		c->t_rtx = rtx_deadline(c, now_us, limit);
 		return;
 	}
@@ -1105,7 +1111,18 @@ int tcp_conn_close(struct tcp_conn *c, const struct tcp_env *env,
 			/* 3.10.4: no data queued: send FIN, FIN-WAIT-1. */
 			tcp_conn__set_state(c, env, now_us, TCP_FIN_WAIT_1,
 			                    TCP_CAUSE_USER_CLOSE);
-			tcp_conn__output(c, env, now_us, out);
+			/*
+			 * RFC 9293 3.10.4 SYN-RECEIVED: "form a FIN segment
+			 * and send it" (E038). It follows the SYN at ISS+1;
+			 * the output path would hold it, as the congestion
+			 * window only opens in ESTABLISHED. If *out is full,
+			 * the output path sends it once the SYN is acked.
+			 */
+			if (send_data(c, now_us, c->snd_nxt, 0, true, out)) {
+				c->fl |= TCP_CF_FIN_SENT;
+				c->fin_seq = c->snd_nxt;
+				sent_space(c, now_us, c->snd_nxt, 1);
+			}
 		}
 		return 0;
 	case TCP_ESTABLISHED:

@@ -480,6 +480,12 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 		if (!ack)
 			return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
 			                      TCP_WHY_SYNSENT_RST_NO_ACK);
+		/*
+		 * 3.10.7.3 words this "error: connection reset"; we report
+		 * "refused", as 3.10.7.4 does for an active SYN-RECEIVED and
+		 * as connect() does on BSD and Linux (ECONNREFUSED), so that
+		 * scripts compare alike.
+		 */
 		tcp_conn__close_now(c, env, now_us, TCP_EREFUSED,
 		                    TCP_CAUSE_RCV_RST);
 		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
@@ -714,7 +720,7 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 		tcp_conn__return_to_listen(c, env, now_us,
 		                           TCP_CAUSE_RCV_SYN_RESTART);
 		return stop_with(c, env, now_us, TCP_DISP_DROP,
-		                 TCP_WHY_SYN_RESET);
+		                 TCP_WHY_SYN_RESTART);
 	}
 	if (c->cfg->rfc5961) {
 		/* RFC 5961 4.2: challenge ACK whatever the SEQ. */
@@ -807,8 +813,17 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 		                 TCP_WHY_ACK_UNSENT);
 	}
 	take_sack(c, seg);
-	if (tcp_seq_gt(ack, c->snd_una))
+	if (tcp_seq_gt(ack, c->snd_una)) {
 		new_ack(c, env, now_us, ack, out);
+		/*
+		 * Text held from the SYN when CLOSE moved SYN-RECEIVED
+		 * straight to FIN-WAIT-1: the ACK of our SYN releases it.
+		 */
+		if (c->reasm.n > 0 && c->reasm.blk[0].off == 0) {
+			deliver_in_order(c, 0);
+			c->fl |= TCP_CF_ACK_NOW;
+		}
+	}
 	else if (tcp_seq_eq(ack, c->snd_una))
 		dup_ack(c, env, now_us, seg, out);
 	/* Send window update (ESTABLISHED and every state that shares it). */

@@ -100,6 +100,7 @@ bool tcp_state_is_synchronized(enum tcp_state s);
 	X(RST_TIME_WAIT, "RFC 1337: RST in TIME-WAIT ignored")                 \
 	X(SYN_CHALLENGE, "RFC 5961 4.2: SYN in synchronized state")            \
 	X(SYN_RESET, "RFC 9293 3.10.7.4 fourth: in-window SYN, reset")         \
+	X(SYN_RESTART, "RFC 9293 3.10.7.4 fourth: SYN, back to LISTEN")        \
 	X(NO_ACK, "RFC 9293 3.10.7.4 fifth: ACK bit off")                      \
 	X(ACK_NOT_ACCEPTABLE, "RFC 5961 5.2: ACK outside acceptable range")    \
 	X(ACK_UNSENT, "RFC 9293 3.10.7.4 fifth: ACK for unsent data")          \
