@@ -585,9 +585,12 @@ static struct step step_paws(struct tcp_conn *c, const struct tcp_env *env,
 		                 TCP_WHY_NO_TIMESTAMP);
 	if ((int32_t)(seg->opts.tsval - c->ts_recent) < 0) {
 		if (now_us - c->ts_recent_us > TS_RECENT_VALID_US) {
-			/* RFC 7323 5.5: TS.Recent is stale; accept it. */
-			c->ts_recent = seg->opts.tsval;
-			c->ts_recent_us = now_us;
+			/*
+			 * RFC 7323 5.5: TS.Recent is stale, so R1 does not
+			 * apply. It is replaced by R3 in step_seq, and only if
+			 * the segment is acceptable (an old duplicate outside
+			 * the window must not plant a TS.Recent).
+			 */
 			return GO;
 		}
 		tcp_conn__send_ack(c, now_us, out);
@@ -649,7 +652,8 @@ static struct step step_seq(struct tcp_conn *c, const struct tcp_env *env,
 	/* RFC 7323 5.3 R3: remember the timestamp to echo. */
 	if ((c->fl & TCP_CF_TS) && (seg->opts.present & TCP_OPTF_TS) &&
 	    !(seg->flags & TCP_FLAG_RST) &&
-	    (int32_t)(seg->opts.tsval - c->ts_recent) >= 0 &&
+	    ((int32_t)(seg->opts.tsval - c->ts_recent) >= 0 ||
+	     now_us - c->ts_recent_us > TS_RECENT_VALID_US /* 5.5 */) &&
 	    tcp_seq_le(seg->seq, c->last_ack_sent)) {
 		c->ts_recent = seg->opts.tsval;
 		c->ts_recent_us = now_us;
