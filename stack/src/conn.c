@@ -75,6 +75,7 @@ static void reset_vars(struct tcp_conn *c)
 	c->tx.head = c->tx.len = 0;
 	c->t_rtx = c->t_persist = c->t_delack = TCP_NO_DEADLINE;
 	c->t_keepalive = c->t_timewait = c->t_sws = TCP_NO_DEADLINE;
+	c->rtx_first_us = TCP_NO_DEADLINE; /* "not running": 0 is a valid time */
 	c->rto_us = (uint32_t)cfg->rto_initial_us;
 	c->peer_mss = 536;
 	c->snd_mss = 536;
@@ -530,7 +531,7 @@ static void sent_space(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 	/* RFC 6298 5.1: start the timer if it is not running. */
 	if (n > 0 && c->t_rtx == TCP_NO_DEADLINE) {
 		c->t_rtx = now_us + c->rto_us;
-		if (c->rtx_first_us == 0)
+		if (c->rtx_first_us == TCP_NO_DEADLINE)
 			c->rtx_first_us = now_us;
 	}
 }
@@ -694,7 +695,7 @@ static uint64_t rtx_deadline(const struct tcp_conn *c, uint64_t now_us,
 {
 	uint64_t d = now_us + c->rto_us;
 
-	if (c->rtx_first_us != 0 && c->rtx_first_us + limit < d)
+	if (c->rtx_first_us != TCP_NO_DEADLINE && c->rtx_first_us + limit < d)
 		d = c->rtx_first_us + limit > now_us ? c->rtx_first_us + limit
 		                                     : now_us;
 	return d;
@@ -718,7 +719,7 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 		 * first probe now and keeps the connection while the peer
 		 * answers.
 		 */
-		c->rtx_first_us = 0;
+		c->rtx_first_us = TCP_NO_DEADLINE;
 		c->t_persist = now_us;
 		return;
 	}
@@ -726,7 +727,8 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 * RFC 9293 3.8.3 (MUST-20, MUST-22, MUST-23): past R2 give up; the
 	 * user timeout of 3.10.8 is the same limit expressed in time.
 	 */
-	if (c->rtx_first_us != 0 && now_us - c->rtx_first_us >= limit) {
+	if (c->rtx_first_us != TCP_NO_DEADLINE &&
+	    now_us - c->rtx_first_us >= limit) {
 		tcp_conn__close_now(c, env, now_us, TCP_ETIMEDOUT,
 		                    TCP_CAUSE_TIMEOUT_USER);
 		return;

@@ -361,10 +361,9 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 	c->rtx_count = 0;
 	/*
 	 * RFC 9293 3.8.3 (MUST-20) and 3.10.8: what is still in flight stays
-	 * under the user timeout, counted from this progress. (0 would turn
-	 * the check in on_rtx_timeout off for good.)
+	 * under the user timeout, counted from this progress.
 	 */
-	c->rtx_first_us = tcp_seq_eq(ack, c->snd_max) ? 0 : now_us;
+	c->rtx_first_us = tcp_seq_eq(ack, c->snd_max) ? TCP_NO_DEADLINE : now_us;
 	c->persist_shift = 0;
 	c->fl &= ~TCP_CF_SOFT_ERROR;
 
@@ -522,7 +521,7 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 		c->snd_una = seg->ack;
 		c->t_rtx = TCP_NO_DEADLINE;
 		c->rtx_count = 0;
-		c->rtx_first_us = 0;
+		c->rtx_first_us = TCP_NO_DEADLINE;
 		recompute_rto(c);
 		/* RFC 6298 5.7: after a lost SYN, at least 3 s. */
 		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
@@ -732,10 +731,11 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	/*
 	 * RFC 793 (legacy): a SYN in the window is an error: reset, flush,
-	 * CLOSED. (An out-of-window SYN was answered in the first step.)
+	 * CLOSED. (An out-of-window SYN was answered in the first step.) The
+	 * RFC gives no form for this reset; the one of 3.10.7.1 is the one a
+	 * peer that restarted (now in SYN-SENT) accepts, as 4.4BSD sends.
 	 */
-	tcp_conn__send_ctl(c, now_us, TCP_FLAG_RST, c->snd_nxt, tcp_seq_make(0),
-	                   out);
+	tcp_reply_closed(&c->tuple, seg, out);
 	tcp_conn__close_now(c, env, now_us, TCP_ERESET,
 	                    TCP_CAUSE_RCV_SYN_IN_WINDOW);
 	return stop_with(c, env, now_us, TCP_DISP_DROP_RST, TCP_WHY_SYN_RESET);

@@ -251,7 +251,7 @@ struct tcp_conn {
 	uint64_t t_keepalive;
 	uint64_t t_timewait;
 	uint64_t t_sws;         /* sender SWS override */
-	uint64_t rtx_first_us;  /* first timeout of the head; user timeout base */
+	uint64_t rtx_first_us;  /* user timeout base; TCP_NO_DEADLINE: none */
 	uint64_t last_rcv_us;   /* for keep-alive idleness */
 	uint64_t last_snd_us;   /* for idle restart (RFC 5681 4.1) */
 	uint64_t user_timeout_us; /* per connection R2 (MUST-21) */
