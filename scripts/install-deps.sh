@@ -24,6 +24,7 @@ clang-14
 libclang-rt-14-dev
 libpcap-dev
 libnet1-dev
+clang-format-14
 "
 # build-essential     gcc, libc headers: the default compiler
 # make                runs this Makefile
@@ -35,6 +36,7 @@ libnet1-dev
 # libclang-rt-14-dev  clang's runtimes: libFuzzer, ASan and UBSan for clang
 # libpcap-dev         writes pcap captures of every run (harness/)
 # libnet1-dev         builds the frames injected into a TAP device (harness/)
+# clang-format-14     the format test: sources follow .clang-format
 
 # One line, single spaces (word splitting of the list is wanted throughout).
 # shellcheck disable=SC2086,SC2116

@@ -75,7 +75,8 @@ static void reset_vars(struct tcp_conn *c)
 	c->tx.head = c->tx.len = 0;
 	c->t_rtx = c->t_persist = c->t_delack = TCP_NO_DEADLINE;
 	c->t_keepalive = c->t_timewait = c->t_sws = TCP_NO_DEADLINE;
-	c->rtx_first_us = TCP_NO_DEADLINE; /* "not running": 0 is a valid time */
+	c->rtx_first_us =
+	    TCP_NO_DEADLINE; /* "not running": 0 is a valid time */
 	c->rto_us = (uint32_t)cfg->rto_initial_us;
 	c->peer_mss = 536;
 	c->snd_mss = 536;
@@ -213,9 +214,10 @@ static void fill_opts(struct tcp_conn *c, uint64_t now_us, struct tcp_opts *o,
 		for (i = 0; i < c->reasm.n && k < max; i++) {
 			unsigned b = i == 0 ? first : (i <= first ? i - 1 : i);
 
-			o->sack[k].left = tcp_seq_add(c->rcv_nxt, c->reasm.blk[b].off);
-			o->sack[k].right = tcp_seq_add(o->sack[k].left,
-			                               c->reasm.blk[b].len);
+			o->sack[k].left =
+			    tcp_seq_add(c->rcv_nxt, c->reasm.blk[b].off);
+			o->sack[k].right =
+			    tcp_seq_add(o->sack[k].left, c->reasm.blk[b].len);
 			k++;
 		}
 		o->sack_n = (uint8_t)k;
@@ -293,7 +295,8 @@ void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
 void tcp_conn__send_ack(struct tcp_conn *c, uint64_t now_us,
                         struct tcp_out *out)
 {
-	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK, c->snd_nxt, c->rcv_nxt, out);
+	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK, c->snd_nxt, c->rcv_nxt,
+	                   out);
 }
 
 void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
@@ -329,8 +332,8 @@ void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
 	 */
 	if (c->cfg->wscale && (!ack || (c->fl & TCP_CF_PEER_WS))) {
 		op->present |= TCP_OPTF_WS;
-		op->ws_shift = c->cfg->wscale_shift > 14 ? 14
-		                                         : c->cfg->wscale_shift;
+		op->ws_shift =
+		    c->cfg->wscale_shift > 14 ? 14 : c->cfg->wscale_shift;
 	}
 	if (c->cfg->sack && (!ack || (c->fl & TCP_CF_PEER_SACK)))
 		op->present |= TCP_OPTF_SACKOK;
@@ -396,7 +399,8 @@ static uint32_t initial_window(const struct tcp_conn *c)
 void tcp_conn__rtt_sample(struct tcp_conn *c, uint64_t rtt_us)
 {
 	uint64_t rto, k_rttvar;
-	uint32_t r = rtt_us > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)rtt_us;
+	uint32_t r =
+	    rtt_us > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)rtt_us;
 
 	if (c->srtt_us == 0) {
 		/* RFC 6298 2.2: SRTT <- R, RTTVAR <- R/2. */
@@ -576,17 +580,20 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 		for (;;) {
 			tcp_seq seq0 = tcp_conn__tx_seq0(c);
 			uint32_t sent = tcp_seq_diff(c->snd_nxt, seq0);
-			uint32_t avail = c->tx.len > sent ? c->tx.len - sent : 0;
-			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+			uint32_t avail =
+			    c->tx.len > sent ? c->tx.len - sent : 0;
+			uint32_t wnd =
+			    c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
 			tcp_seq edge = tcp_seq_add(c->snd_una, wnd);
 			uint32_t usable = tcp_seq_gt(edge, c->snd_nxt)
-			                          ? tcp_seq_diff(edge, c->snd_nxt)
-			                          : 0; /* MUST-34 */
+			                      ? tcp_seq_diff(edge, c->snd_nxt)
+			                      : 0; /* MUST-34 */
 			uint32_t len = avail;
 			bool fin = false, ok;
-			bool fin_pending = (c->fl & TCP_CF_FIN_QUEUED) &&
-			                   tcp_seq_le(c->snd_nxt,
-			                              tcp_seq_add(seq0, c->tx.len));
+			bool fin_pending =
+			    (c->fl & TCP_CF_FIN_QUEUED) &&
+			    tcp_seq_le(c->snd_nxt,
+			               tcp_seq_add(seq0, c->tx.len));
 
 			if (len > mss)
 				len = mss;
@@ -607,14 +614,16 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 			if (!ok && len == avail &&
 			    (flight(c) == 0 || (c->fl & TCP_CF_NODELAY)))
 				ok = true;
-			if (!ok && c->max_snd_wnd > 0 && len >= c->max_snd_wnd / 2)
+			if (!ok && c->max_snd_wnd > 0 &&
+			    len >= c->max_snd_wnd / 2)
 				ok = true;
 			if (!ok && c->t_sws != TCP_NO_DEADLINE &&
 			    now_us >= c->t_sws)
 				ok = true;
 			if (!ok) {
 				if (c->t_sws == TCP_NO_DEADLINE)
-					c->t_sws = now_us + c->cfg->sws_override_us;
+					c->t_sws =
+					    now_us + c->cfg->sws_override_us;
 				break;
 			}
 			c->t_sws = TCP_NO_DEADLINE;
@@ -633,9 +642,10 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 		 */
 		{
 			tcp_seq seq0 = tcp_conn__tx_seq0(c);
-			bool waiting = c->tx.len > tcp_seq_diff(c->snd_nxt, seq0) ||
-			               ((c->fl & TCP_CF_FIN_QUEUED) &&
-			                !(c->fl & TCP_CF_FIN_SENT));
+			bool waiting =
+			    c->tx.len > tcp_seq_diff(c->snd_nxt, seq0) ||
+			    ((c->fl & TCP_CF_FIN_QUEUED) &&
+			     !(c->fl & TCP_CF_FIN_SENT));
 
 			if (waiting && c->snd_wnd == 0 &&
 			    c->t_rtx == TCP_NO_DEADLINE &&
@@ -704,8 +714,8 @@ static uint64_t rtx_deadline(const struct tcp_conn *c, uint64_t now_us,
 static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
                            uint64_t now_us, struct tcp_out *out)
 {
-	uint64_t limit = syn_state(c) ? c->cfg->syn_timeout_us
-	                              : c->user_timeout_us;
+	uint64_t limit =
+	    syn_state(c) ? c->cfg->syn_timeout_us : c->user_timeout_us;
 	uint64_t rto;
 
 	c->t_rtx = TCP_NO_DEADLINE;
@@ -851,8 +861,8 @@ static void on_keepalive_timeout(struct tcp_conn *c, const struct tcp_env *env,
 		return;
 	}
 	/* SHLD-12: no payload; SEG.SEQ = SND.NXT - 1 draws an ACK. */
-	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK,
-	                   tcp_seq_sub(c->snd_nxt, 1), c->rcv_nxt, out);
+	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK, tcp_seq_sub(c->snd_nxt, 1),
+	                   c->rcv_nxt, out);
 	c->ka_sent++;
 	c->t_keepalive = now_us + c->cfg->keepalive_intvl_us;
 }
@@ -901,7 +911,7 @@ void tcp_conn_poll(struct tcp_conn *c, const struct tcp_env *env,
 uint64_t tcp_conn_next_deadline_us(const struct tcp_conn *c)
 {
 	uint64_t d = TCP_NO_DEADLINE;
-	const uint64_t t[] = { c->t_rtx,       c->t_persist, c->t_delack,
+	const uint64_t t[] = { c->t_rtx,       c->t_persist,  c->t_delack,
 		               c->t_keepalive, c->t_timewait, c->t_sws };
 	unsigned i;
 
@@ -967,8 +977,8 @@ int tcp_conn_open_active(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	c->tuple = *t;
 	/* 3.10.1: select an ISS (RFC 6528 through the environment). */
-	c->iss = tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us)
-	                                      : 0);
+	c->iss =
+	    tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us) : 0);
 	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
@@ -999,7 +1009,8 @@ int tcp_conn_send(struct tcp_conn *c, const struct tcp_env *env,
 	case TCP_CLOSED:
 		return closed_err(c);
 	case TCP_LISTEN:
-		/* No remote socket is known: 3.10.2 "foreign socket unspecified". */
+		/* No remote socket is known: 3.10.2 "foreign socket
+		 * unspecified". */
 		return TCP_ENOTCONN;
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECEIVED:
@@ -1054,8 +1065,8 @@ int tcp_conn_recv(struct tcp_conn *c, const struct tcp_env *env,
 	 * A window update when the offer grows by a sizeable step (the
 	 * receiver side of SWS avoidance, MUST-39).
 	 */
-	if (tcp_state_is_synchronized(c->state) &&
-	    !(c->fl & TCP_CF_FIN_RCVD) && rcv_window_to_offer(c) > before) {
+	if (tcp_state_is_synchronized(c->state) && !(c->fl & TCP_CF_FIN_RCVD) &&
+	    rcv_window_to_offer(c) > before) {
 		c->fl |= TCP_CF_ACK_NOW;
 		tcp_conn__output(c, env, now_us, out);
 	}
@@ -1148,7 +1159,8 @@ int tcp_conn_close(struct tcp_conn *c, const struct tcp_env *env,
 void tcp_conn_status(const struct tcp_conn *c, struct tcp_status *st)
 {
 	tcp_seq seq0 = tcp_conn__tx_seq0(c);
-	uint32_t sent = c->state == TCP_CLOSED ? 0 : tcp_seq_diff(c->snd_nxt, seq0);
+	uint32_t sent =
+	    c->state == TCP_CLOSED ? 0 : tcp_seq_diff(c->snd_nxt, seq0);
 
 	memset(st, 0, sizeof(*st));
 	st->state = c->state;

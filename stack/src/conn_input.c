@@ -72,7 +72,7 @@ static void take_syn_options(struct tcp_conn *c, uint64_t now_us,
 	const struct tcp_cfg *cfg = c->cfg;
 
 	/* MUST-15: 536 (IPv4) or 1220 (IPv6) when the peer sent no MSS. */
-	tcp_conn__set_mss(c, (o->present & TCP_OPTF_MSS) ? o->mss
+	tcp_conn__set_mss(c, (o->present & TCP_OPTF_MSS)             ? o->mss
 	                     : c->tuple.laddr.family == TCP_AF_INET6 ? 1220
 	                                                             : 536);
 	if (o->present & TCP_OPTF_WS)
@@ -103,12 +103,10 @@ static void take_syn_options(struct tcp_conn *c, uint64_t now_us,
 
 /* ---- CLOSED (3.10.7.1) --------------------------------------------------- */
 
-static struct tcp_verdict input_closed(struct tcp_conn *c,
-                                       const struct tcp_env *env,
-                                       uint64_t now_us,
-                                       const struct tcp_tuple *t,
-                                       const struct tcp_seg *seg,
-                                       struct tcp_out *out)
+static struct tcp_verdict
+input_closed(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
+             const struct tcp_tuple *t, const struct tcp_seg *seg,
+             struct tcp_out *out)
 {
 	/* All data is discarded; a RST is discarded; else reset (E003-E005). */
 	if (seg->flags & TCP_FLAG_RST)
@@ -119,14 +117,13 @@ static struct tcp_verdict input_closed(struct tcp_conn *c,
 	                      TCP_WHY_CLOSED_NO_TCB);
 }
 
-/* ---- LISTEN (3.10.7.2) ---------------------------------------------------- */
+/* ---- LISTEN (3.10.7.2) ----------------------------------------------------
+ */
 
-static struct tcp_verdict input_listen(struct tcp_conn *c,
-                                       const struct tcp_env *env,
-                                       uint64_t now_us,
-                                       const struct tcp_tuple *t,
-                                       const struct tcp_seg *seg,
-                                       struct tcp_out *out)
+static struct tcp_verdict
+input_listen(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
+             const struct tcp_tuple *t, const struct tcp_seg *seg,
+             struct tcp_out *out)
 {
 	/* First: "An incoming RST segment could not be valid" (E009). */
 	if (seg->flags & TCP_FLAG_RST)
@@ -156,8 +153,8 @@ static struct tcp_verdict input_listen(struct tcp_conn *c,
 	c->irs = seg->seq;
 	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
 	c->rcv_adv = c->rcv_nxt;
-	c->iss = tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us)
-	                                      : 0);
+	c->iss =
+	    tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us) : 0);
 	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
@@ -182,7 +179,8 @@ static struct tcp_verdict input_listen(struct tcp_conn *c,
 		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
 			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
 	}
-	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED,
+	                    TCP_CAUSE_RCV_SYN);
 	tcp_conn__send_syn(c, now_us, true, out);
 	c->t_rtx = now_us + c->rto_us;
 	c->rtx_first_us = now_us;
@@ -229,8 +227,8 @@ static void retransmit_head(struct tcp_conn *c, const struct tcp_env *env,
 
 	for (i = 0; i < c->sacked_n; i++) {
 		if (tcp_seq_gt(c->sacked[i].left, c->snd_una)) {
-			uint32_t gap = tcp_seq_diff(c->sacked[i].left,
-			                            c->snd_una);
+			uint32_t gap =
+			    tcp_seq_diff(c->sacked[i].left, c->snd_una);
 			if (gap < len)
 				len = gap;
 		}
@@ -363,7 +361,8 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 	 * RFC 9293 3.8.3 (MUST-20) and 3.10.8: what is still in flight stays
 	 * under the user timeout, counted from this progress.
 	 */
-	c->rtx_first_us = tcp_seq_eq(ack, c->snd_max) ? TCP_NO_DEADLINE : now_us;
+	c->rtx_first_us =
+	    tcp_seq_eq(ack, c->snd_max) ? TCP_NO_DEADLINE : now_us;
 	c->persist_shift = 0;
 	c->fl &= ~TCP_CF_SOFT_ERROR;
 
@@ -373,8 +372,8 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 			uint32_t fl = tcp_seq_diff(c->snd_max, c->snd_una);
 
 			/* Full ACK: deflate to min(ssthresh, flight + SMSS). */
-			c->cwnd = c->ssthresh < fl + smss ? c->ssthresh
-			                                  : fl + smss;
+			c->cwnd =
+			    c->ssthresh < fl + smss ? c->ssthresh : fl + smss;
 			c->fl &= ~TCP_CF_RECOVERY;
 		} else {
 			/* Partial ACK: resend the next hole, deflate. */
@@ -445,19 +444,16 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_env *env,
 	}
 }
 
-/* ---- SYN-SENT (3.10.7.3) -------------------------------------------------- */
+/* ---- SYN-SENT (3.10.7.3) --------------------------------------------------
+ */
 
-static struct tcp_verdict after_sync_text(struct tcp_conn *c,
-                                          const struct tcp_env *env,
-                                          uint64_t now_us,
-                                          const struct tcp_seg *seg,
-                                          struct tcp_out *out);
+static struct tcp_verdict
+after_sync_text(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
+                const struct tcp_seg *seg, struct tcp_out *out);
 
-static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
-                                         const struct tcp_env *env,
-                                         uint64_t now_us,
-                                         const struct tcp_seg *seg,
-                                         struct tcp_out *out)
+static struct tcp_verdict
+input_syn_sent(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
+               const struct tcp_seg *seg, struct tcp_out *out)
 {
 	bool ack = (seg->flags & TCP_FLAG_ACK) != 0;
 
@@ -532,7 +528,7 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 			uint32_t s = eff_smss(c);
 
 			c->cwnd = c->cfg->initial_window_segs
-			                  ? c->cfg->initial_window_segs * s
+			              ? c->cfg->initial_window_segs * s
 			          : s > 2190 ? 2 * s
 			          : s > 1095 ? 3 * s
 			                     : 4 * s;
@@ -541,7 +537,8 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 		                    TCP_CAUSE_RCV_SYN_ACK);
 		c->fl |= TCP_CF_ACK_NOW;
 		/* "Continue processing at the sixth step" with the rest. */
-		if (seg->payload_bytes > 0 || (seg->flags & (TCP_FLAG_URG | TCP_FLAG_FIN))) {
+		if (seg->payload_bytes > 0 ||
+		    (seg->flags & (TCP_FLAG_URG | TCP_FLAG_FIN))) {
 			struct tcp_seg rest = *seg;
 
 			rest.flags &= (uint16_t)~TCP_FLAG_SYN;
@@ -563,7 +560,8 @@ static struct tcp_verdict input_syn_sent(struct tcp_conn *c,
 		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
 			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
 	}
-	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED,
+	                    TCP_CAUSE_RCV_SYN);
 	tcp_conn__send_syn(c, now_us, true, out);
 	c->t_rtx = now_us + c->rto_us;
 	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
@@ -675,7 +673,8 @@ static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
 	 * any in-window RST resets. SHLD-2: a RST with data is accepted.
 	 */
 	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt))
-		return challenge_ack(c, env, now_us, TCP_WHY_RST_CHALLENGE, out);
+		return challenge_ack(c, env, now_us, TCP_WHY_RST_CHALLENGE,
+		                     out);
 	switch (c->state) {
 	case TCP_SYN_RECEIVED:
 		if (c->fl & TCP_CF_PASSIVE) {
@@ -727,7 +726,8 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	if (c->cfg->rfc5961) {
 		/* RFC 5961 4.2: challenge ACK whatever the SEQ. */
-		return challenge_ack(c, env, now_us, TCP_WHY_SYN_CHALLENGE, out);
+		return challenge_ack(c, env, now_us, TCP_WHY_SYN_CHALLENGE,
+		                     out);
 	}
 	/*
 	 * RFC 793 (legacy): a SYN in the window is an error: reset, flush,
@@ -775,7 +775,7 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 
 			c->cwnd = (c->fl & TCP_CF_RTX_SYN) ? s
 			          : c->cfg->initial_window_segs
-			                  ? c->cfg->initial_window_segs * s
+			              ? c->cfg->initial_window_segs * s
 			          : s > 2190 ? 2 * s
 			          : s > 1095 ? 3 * s
 			                     : 4 * s;
@@ -791,8 +791,7 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 			c->fl |= TCP_CF_ACK_NOW;
 		}
 		/* A FIN queued by CLOSE in SYN-RECEIVED goes out now. */
-		if ((c->fl & TCP_CF_FIN_QUEUED) &&
-		    c->state == TCP_ESTABLISHED)
+		if ((c->fl & TCP_CF_FIN_QUEUED) && c->state == TCP_ESTABLISHED)
 			tcp_conn__set_state(c, env, now_us, TCP_FIN_WAIT_1,
 			                    TCP_CAUSE_USER_CLOSE);
 		if (fin_acked(c) && c->state == TCP_FIN_WAIT_1)
@@ -827,8 +826,7 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 			deliver_in_order(c, 0);
 			c->fl |= TCP_CF_ACK_NOW;
 		}
-	}
-	else if (tcp_seq_eq(ack, c->snd_una))
+	} else if (tcp_seq_eq(ack, c->snd_una))
 		dup_ack(c, env, now_us, seg, out);
 	/* Send window update (ESTABLISHED and every state that shares it). */
 	if (tcp_seq_le(c->snd_una, ack) && tcp_seq_le(ack, c->snd_max) &&
@@ -1016,8 +1014,8 @@ static void trim_to_window(const struct tcp_conn *c, struct tcp_seg *seg)
 	}
 	if (tcp_seq_gt(tcp_seq_add(seg->seq, seg->payload_bytes), right)) {
 		uint32_t keep = tcp_seq_gt(right, seg->seq)
-		                        ? tcp_seq_diff(right, seg->seq)
-		                        : 0;
+		                    ? tcp_seq_diff(right, seg->seq)
+		                    : 0;
 
 		seg->payload_bytes = keep;
 		seg->flags &= (uint16_t)~TCP_FLAG_FIN;
@@ -1025,11 +1023,9 @@ static void trim_to_window(const struct tcp_conn *c, struct tcp_seg *seg)
 }
 
 /* Steps six to eight, shared with SYN-SENT's "continue at the sixth". */
-static struct tcp_verdict after_sync_text(struct tcp_conn *c,
-                                          const struct tcp_env *env,
-                                          uint64_t now_us,
-                                          const struct tcp_seg *seg,
-                                          struct tcp_out *out)
+static struct tcp_verdict
+after_sync_text(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
+                const struct tcp_seg *seg, struct tcp_out *out)
 {
 	struct tcp_seg s = *seg;
 	struct step st;
@@ -1045,8 +1041,8 @@ static struct tcp_verdict after_sync_text(struct tcp_conn *c,
 }
 
 static struct tcp_verdict input_sync(struct tcp_conn *c,
-                                     const struct tcp_env *env,
-                                     uint64_t now_us, const struct tcp_seg *in,
+                                     const struct tcp_env *env, uint64_t now_us,
+                                     const struct tcp_seg *in,
                                      struct tcp_out *out)
 {
 	struct tcp_seg seg = *in;

@@ -67,7 +67,7 @@ uint64_t tcp_siphash24(uint64_t k0, uint64_t k1, const uint8_t *p, size_t n)
 		sip_absorb(&s, rd_le64(p + i, 8));
 	/* The last block: the tail bytes and the length (p may be NULL). */
 	sip_absorb(&s, (n > i ? rd_le64(p + i, n - i) : 0) |
-	                       (uint64_t)(n & 0xff) << 56);
+	                   (uint64_t)(n & 0xff) << 56);
 	s.v2 ^= 0xff;
 	sip_round(&s);
 	sip_round(&s);

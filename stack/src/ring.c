@@ -138,7 +138,8 @@ int tcp_reasm_add(struct tcp_reasm *q, uint32_t off, uint32_t len)
 	}
 	if (end > q->blk[i].off + q->blk[i].len)
 		q->blk[i].len = end - q->blk[i].off;
-	for (j = i + 1; j < q->n && q->blk[j].off <= q->blk[i].off + q->blk[i].len;) {
+	for (j = i + 1;
+	     j < q->n && q->blk[j].off <= q->blk[i].off + q->blk[i].len;) {
 		uint32_t jend = q->blk[j].off + q->blk[j].len;
 
 		if (jend > q->blk[i].off + q->blk[i].len)

@@ -89,12 +89,14 @@ static void expect_acceptable(struct fx *f, struct tcp_seg seg)
 /* ==== ESTABLISHED: SEG.LEN = 0, RCV.WND > 0 =============================== */
 /* Acceptable when RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND. */
 
-static void test_established_empty_seg_at_rcv_nxt_minus_1_unacceptable(void **state)
+static void
+test_established_empty_seg_at_rcv_nxt_minus_1_unacceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT)));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                              .ack = SEQ(SND_NXT)));
 	fx_free(f);
 }
 
@@ -103,13 +105,15 @@ static void test_established_empty_seg_at_rcv_nxt_acceptable(void **state)
 	struct fx *f = est();
 
 	(void)state;
-	expect_acceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT)));
+	expect_acceptable(f,
+	                  SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT)));
 	assert_no_output(f); /* an ACK is never ACKed */
 	fx_free(f);
 }
 
 /* RCV.NXT+RCV.WND-1 = 0x00001FF0, on the far side of the wrap. */
-static void test_established_empty_seg_at_right_edge_minus_1_acceptable(void **state)
+static void
+test_established_empty_seg_at_right_edge_minus_1_acceptable(void **state)
 {
 	struct fx *f = est();
 
@@ -131,7 +135,8 @@ static void test_established_empty_seg_at_right_edge_unacceptable(void **state)
 }
 
 /* Sequence number 0 lies inside the wrapped window. */
-static void test_established_empty_seg_at_zero_across_wrap_acceptable(void **state)
+static void
+test_established_empty_seg_at_zero_across_wrap_acceptable(void **state)
 {
 	struct fx *f = est();
 
@@ -142,7 +147,8 @@ static void test_established_empty_seg_at_zero_across_wrap_acceptable(void **sta
 }
 
 /* Half the sequence space away is outside, not "negative". */
-static void test_established_empty_seg_half_space_away_unacceptable(void **state)
+static void
+test_established_empty_seg_half_space_away_unacceptable(void **state)
 {
 	struct fx *f = est();
 
@@ -155,35 +161,43 @@ static void test_established_empty_seg_half_space_away_unacceptable(void **state
 /* ==== ESTABLISHED: SEG.LEN = 0, RCV.WND = 0 =============================== */
 /* Acceptable when SEG.SEQ = RCV.NXT. */
 
-static void test_established_zero_window_empty_seg_at_rcv_nxt_acceptable(void **state)
+static void
+test_established_zero_window_empty_seg_at_rcv_nxt_acceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
 	fill_window(f);
-	expect_acceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT)));
+	expect_acceptable(f,
+	                  SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT)));
 	assert_no_output(f);
 	fx_free(f);
 }
 
-static void test_established_zero_window_empty_seg_at_rcv_nxt_minus_1_unacceptable(void **state)
+static void
+test_established_zero_window_empty_seg_at_rcv_nxt_minus_1_unacceptable(
+    void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
 	fill_window(f);
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT)));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                              .ack = SEQ(SND_NXT)));
 	assert_int_equal(OUT(f, 0)->wnd, 0);
 	fx_free(f);
 }
 
-static void test_established_zero_window_empty_seg_at_rcv_nxt_plus_1_unacceptable(void **state)
+static void
+test_established_zero_window_empty_seg_at_rcv_nxt_plus_1_unacceptable(
+    void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
 	fill_window(f);
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + 1), .ack = SEQ(SND_NXT)));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + 1),
+	                              .ack = SEQ(SND_NXT)));
 	fx_free(f);
 }
 
@@ -191,7 +205,8 @@ static void test_established_zero_window_empty_seg_at_rcv_nxt_plus_1_unacceptabl
 /* Never acceptable; at RCV.NXT the ACK/URG/RST fields still count (MUST-66). */
 
 /* A zero-window probe: the octet is not taken, the probe is answered. */
-static void test_established_zero_window_data_at_rcv_nxt_not_taken_acked(void **state)
+static void
+test_established_zero_window_data_at_rcv_nxt_not_taken_acked(void **state)
 {
 	struct fx *f = est();
 	unsigned m;
@@ -212,25 +227,29 @@ static void test_established_zero_window_data_at_rcv_nxt_not_taken_acked(void **
 	fx_free(f);
 }
 
-static void test_established_zero_window_data_below_rcv_nxt_unacceptable(void **state)
+static void
+test_established_zero_window_data_below_rcv_nxt_unacceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
 	fill_window(f);
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT),
-	                              .payload = payload, .payload_bytes = 1));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                              .ack = SEQ(SND_NXT), .payload = payload,
+	                              .payload_bytes = 1));
 	fx_free(f);
 }
 
-static void test_established_zero_window_data_above_rcv_nxt_unacceptable(void **state)
+static void
+test_established_zero_window_data_above_rcv_nxt_unacceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
 	fill_window(f);
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + 1), .ack = SEQ(SND_NXT),
-	                              .payload = payload, .payload_bytes = 1));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + 1),
+	                              .ack = SEQ(SND_NXT), .payload = payload,
+	                              .payload_bytes = 1));
 	fx_free(f);
 }
 
@@ -259,40 +278,48 @@ static void test_established_zero_window_fin_at_rcv_nxt_not_taken(void **state)
  */
 
 /* Last octet at RCV.NXT-1: an old duplicate. */
-static void test_established_data_ending_at_rcv_nxt_minus_1_unacceptable(void **state)
+static void
+test_established_data_ending_at_rcv_nxt_minus_1_unacceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT),
-	                              .payload = payload, .payload_bytes = 1));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                              .ack = SEQ(SND_NXT), .payload = payload,
+	                              .payload_bytes = 1));
 	fx_free(f);
 }
 
 /* Last octet at RCV.NXT: acceptable; only the new part is processed. */
-static void test_established_data_ending_at_rcv_nxt_acceptable_trimmed(void **state)
+static void
+test_established_data_ending_at_rcv_nxt_acceptable_trimmed(void **state)
 {
 	struct fx *f = est();
 	uint8_t b = 0;
 
 	(void)state;
-	expect_acceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT),
-	                            .payload = payload, .payload_bytes = 2));
+	expect_acceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                            .ack = SEQ(SND_NXT), .payload = payload,
+	                            .payload_bytes = 2));
 	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt + 1);
-	assert_int_equal(tcp_conn_recv(&f->c, &f->env, f->now_us, &b, 1, &f->out), 1);
+	assert_int_equal(tcp_conn_recv(&f->c, &f->env, f->now_us, &b, 1,
+	                               &f->out),
+	                 1);
 	assert_int_equal(b, payload[1]);
 	fx_free(f);
 }
 
 /* First octet at RCV.NXT; the text runs across 2^32 and is delivered whole. */
-static void test_established_data_at_rcv_nxt_across_wrap_acceptable(void **state)
+static void
+test_established_data_at_rcv_nxt_across_wrap_acceptable(void **state)
 {
 	struct fx *f = est();
 	uint8_t buf[64];
 
 	(void)state;
-	expect_acceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
-	                            .payload = payload, .payload_bytes = 40));
+	expect_acceptable(f,
+	                  SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                         .payload = payload, .payload_bytes = 40));
 	assert_int_equal(f->c.rcv_nxt.v, 0xFFFFFFF1u + 40u);
 	assert_int_equal(f->c.rcv_nxt.v, 0x19u);
 	assert_int_equal(tcp_conn_recv(&f->c, &f->env, f->now_us, buf,
@@ -303,7 +330,8 @@ static void test_established_data_at_rcv_nxt_across_wrap_acceptable(void **state
 }
 
 /* One octet at RCV.NXT+RCV.WND-1: acceptable, held (SHLD-31), dup ACK. */
-static void test_established_data_at_right_edge_minus_1_acceptable_held(void **state)
+static void
+test_established_data_at_right_edge_minus_1_acceptable_held(void **state)
 {
 	struct fx *f = est();
 
@@ -322,7 +350,8 @@ static void test_established_data_at_right_edge_minus_1_acceptable_held(void **s
 }
 
 /* First octet inside, the rest past the edge: acceptable, trimmed to fit. */
-static void test_established_data_straddling_right_edge_acceptable_trimmed(void **state)
+static void
+test_established_data_straddling_right_edge_acceptable_trimmed(void **state)
 {
 	struct fx *f = est();
 
@@ -341,8 +370,9 @@ static void test_established_data_at_right_edge_unacceptable(void **state)
 	struct fx *f = est();
 
 	(void)state;
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + WND), .ack = SEQ(SND_NXT),
-	                              .payload = payload, .payload_bytes = 1));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt + WND),
+	                              .ack = SEQ(SND_NXT), .payload = payload,
+	                              .payload_bytes = 1));
 	fx_free(f);
 }
 
@@ -351,13 +381,15 @@ static void test_established_data_at_right_edge_unacceptable(void **state)
  * nor its last octet is in the window, so Table 6 read literally rejects
  * it (although its middle is new). The reference follows the table.
  */
-static void test_established_data_covering_whole_window_unacceptable(void **state)
+static void
+test_established_data_covering_whole_window_unacceptable(void **state)
 {
 	struct fx *f = est();
 
 	(void)state;
-	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT),
-	                              .payload = payload, .payload_bytes = WND + 2));
+	expect_unacceptable(f, SEG_IN(.seq = SEQ(f->peer_nxt - 1),
+	                              .ack = SEQ(SND_NXT), .payload = payload,
+	                              .payload_bytes = WND + 2));
 	fx_free(f);
 }
 
@@ -374,11 +406,12 @@ static void test_established_unacceptable_seg_ack_ignored(void **state)
 	assert_int_equal(f->c.snd_nxt.v, SND_NXT + 100);
 	{
 		unsigned m = fx_mark(f);
-		struct tcp_verdict v = fx_input(
-		        f, SEG_IN(.seq = SEQ(f->peer_nxt + WND),
-		                  .ack = SEQ(SND_NXT + 100)));
+		struct tcp_verdict v =
+		    fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + WND),
+		                       .ack = SEQ(SND_NXT + 100)));
 
-		assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
+		assert_verdict(v, TCP_DISP_DROP_ACK,
+		               TCP_WHY_SEQ_NOT_ACCEPTABLE);
 		assert_nout(f, 1);
 		assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT + 100, f->peer_nxt);
 		assert_int_equal(f->c.snd_una.v, SND_NXT);
@@ -402,8 +435,9 @@ static void test_established_zero_window_probe_ack_processed(void **state)
 	fx_clear(f);
 	fill_window(f);
 	assert_int_equal(f->c.snd_una.v, SND_NXT);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 100),
-	                       .payload = payload, .payload_bytes = 1));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 100),
+	                    .payload = payload, .payload_bytes = 1));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_int_equal(f->c.snd_una.v, SND_NXT + 100);
 	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt);
@@ -427,7 +461,8 @@ static void test_established_zero_window_rst_processed(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	fx_free(f);
 }
 
@@ -457,7 +492,8 @@ static void test_established_zero_window_rst_off_rcv_nxt_dropped(void **state)
 	(void)state;
 	fill_window(f);
 	m = fx_mark(f);
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 1)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + 1)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_no_output(f);
@@ -476,9 +512,10 @@ static void test_established_zero_window_urg_processed(void **state)
 	fill_window(f);
 	tcp_conn_status(&f->c, &st);
 	assert_false(st.urgent_signal);
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
-	                       .urp = 3, .payload = payload, .payload_bytes = 1));
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
+	                    .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                    .urp = 3, .payload = payload, .payload_bytes = 1));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	tcp_conn_status(&f->c, &st);
 	assert_true(st.urgent_signal);
@@ -490,31 +527,54 @@ static void test_established_zero_window_urg_processed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_empty_seg_at_rcv_nxt_minus_1_unacceptable),
-		cmocka_unit_test(test_established_empty_seg_at_rcv_nxt_acceptable),
-		cmocka_unit_test(test_established_empty_seg_at_right_edge_minus_1_acceptable),
-		cmocka_unit_test(test_established_empty_seg_at_right_edge_unacceptable),
-		cmocka_unit_test(test_established_empty_seg_at_zero_across_wrap_acceptable),
-		cmocka_unit_test(test_established_empty_seg_half_space_away_unacceptable),
-		cmocka_unit_test(test_established_zero_window_empty_seg_at_rcv_nxt_acceptable),
-		cmocka_unit_test(test_established_zero_window_empty_seg_at_rcv_nxt_minus_1_unacceptable),
-		cmocka_unit_test(test_established_zero_window_empty_seg_at_rcv_nxt_plus_1_unacceptable),
-		cmocka_unit_test(test_established_zero_window_data_at_rcv_nxt_not_taken_acked),
-		cmocka_unit_test(test_established_zero_window_data_below_rcv_nxt_unacceptable),
-		cmocka_unit_test(test_established_zero_window_data_above_rcv_nxt_unacceptable),
-		cmocka_unit_test(test_established_zero_window_fin_at_rcv_nxt_not_taken),
-		cmocka_unit_test(test_established_data_ending_at_rcv_nxt_minus_1_unacceptable),
-		cmocka_unit_test(test_established_data_ending_at_rcv_nxt_acceptable_trimmed),
-		cmocka_unit_test(test_established_data_at_rcv_nxt_across_wrap_acceptable),
-		cmocka_unit_test(test_established_data_at_right_edge_minus_1_acceptable_held),
-		cmocka_unit_test(test_established_data_straddling_right_edge_acceptable_trimmed),
-		cmocka_unit_test(test_established_data_at_right_edge_unacceptable),
-		cmocka_unit_test(test_established_data_covering_whole_window_unacceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_at_rcv_nxt_minus_1_unacceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_at_rcv_nxt_acceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_at_right_edge_minus_1_acceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_at_right_edge_unacceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_at_zero_across_wrap_acceptable),
+		cmocka_unit_test(
+		    test_established_empty_seg_half_space_away_unacceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_empty_seg_at_rcv_nxt_acceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_empty_seg_at_rcv_nxt_minus_1_unacceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_empty_seg_at_rcv_nxt_plus_1_unacceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_data_at_rcv_nxt_not_taken_acked),
+		cmocka_unit_test(
+		    test_established_zero_window_data_below_rcv_nxt_unacceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_data_above_rcv_nxt_unacceptable),
+		cmocka_unit_test(
+		    test_established_zero_window_fin_at_rcv_nxt_not_taken),
+		cmocka_unit_test(
+		    test_established_data_ending_at_rcv_nxt_minus_1_unacceptable),
+		cmocka_unit_test(
+		    test_established_data_ending_at_rcv_nxt_acceptable_trimmed),
+		cmocka_unit_test(
+		    test_established_data_at_rcv_nxt_across_wrap_acceptable),
+		cmocka_unit_test(
+		    test_established_data_at_right_edge_minus_1_acceptable_held),
+		cmocka_unit_test(
+		    test_established_data_straddling_right_edge_acceptable_trimmed),
+		cmocka_unit_test(
+		    test_established_data_at_right_edge_unacceptable),
+		cmocka_unit_test(
+		    test_established_data_covering_whole_window_unacceptable),
 		cmocka_unit_test(test_established_unacceptable_seg_ack_ignored),
-		cmocka_unit_test(test_established_zero_window_probe_ack_processed),
+		cmocka_unit_test(
+		    test_established_zero_window_probe_ack_processed),
 		cmocka_unit_test(test_established_zero_window_rst_processed),
-		cmocka_unit_test(test_established_zero_window_rst_with_data_processed),
-		cmocka_unit_test(test_established_zero_window_rst_off_rcv_nxt_dropped),
+		cmocka_unit_test(
+		    test_established_zero_window_rst_with_data_processed),
+		cmocka_unit_test(
+		    test_established_zero_window_rst_off_rcv_nxt_dropped),
 		cmocka_unit_test(test_established_zero_window_urg_processed),
 	};
 

@@ -246,7 +246,8 @@ static void test_established_idle_over_rto_restarts_with_iw(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: the SACK scoreboard (RFC 2018) -------------------------- */
+/* ---- ESTABLISHED: the SACK scoreboard (RFC 2018) --------------------------
+ */
 
 static struct tcp_verdict sack_ack(struct fx *f, uint32_t ack, uint32_t l,
                                    uint32_t r)
@@ -353,7 +354,7 @@ static unsigned deliver_lossy(struct end *from, struct end *to,
 	for (i = 0; i < n; i++)
 		if (copy[i].seg.payload)
 			copy[i].seg.payload =
-			        data + (copy[i].seg.payload - from->data);
+			    data + (copy[i].seg.payload - from->data);
 	tcp_out_reset(&from->out);
 	for (i = 0; i < n; i++) {
 		if (xorshift32(rng) % 100 < loss_pct)
@@ -428,9 +429,11 @@ static void test_established_pair_1mb_lossy_transfer_exact(void **state)
 
 		memset(&lt.raddr, 0, sizeof(lt.raddr));
 		lt.rport = 0;
-		assert_int_equal(tcp_conn_open_passive(&b.c, &env, now, &lt), 0);
+		assert_int_equal(tcp_conn_open_passive(&b.c, &env, now, &lt),
+		                 0);
 	}
-	assert_int_equal(tcp_conn_open_active(&a.c, &env, now, &a.t, &a.out), 0);
+	assert_int_equal(tcp_conn_open_active(&a.c, &env, now, &a.t, &a.out),
+	                 0);
 	settle(&a, &b, &env, &now, &rng, 0);
 	assert_int_equal(a.c.state, TCP_ESTABLISHED);
 	assert_int_equal(b.c.state, TCP_ESTABLISHED);
@@ -444,7 +447,8 @@ static void test_established_pair_1mb_lossy_transfer_exact(void **state)
 		assert_true(++loops < 2000000);
 		if (sent < sizeof(msg)) {
 			r = tcp_conn_send(&a.c, &env, now, msg + sent,
-			                  (uint32_t)(sizeof(msg) - sent), 0, &a.out);
+			                  (uint32_t)(sizeof(msg) - sent), 0,
+			                  &a.out);
 			assert_true(r >= 0);
 			sent += (uint32_t)r;
 		}
@@ -473,11 +477,15 @@ static void test_established_pair_1mb_lossy_transfer_exact(void **state)
 	assert_true(now - t_start < 3600 * SEC);
 	assert_int_equal(a.c.state, TCP_ESTABLISHED);
 
-	assert_int_equal(tcp_conn_close(&a.c, &env, now, TCP_CLOSE_SEND, &a.out), 0);
+	assert_int_equal(tcp_conn_close(&a.c, &env, now, TCP_CLOSE_SEND,
+	                                &a.out),
+	                 0);
 	settle(&a, &b, &env, &now, &rng, 0);
 	assert_int_equal(b.c.state, TCP_CLOSE_WAIT);
 	assert_int_equal(tcp_conn_recv(&b.c, &env, now, got, 10, &b.out), 0);
-	assert_int_equal(tcp_conn_close(&b.c, &env, now, TCP_CLOSE_SEND, &b.out), 0);
+	assert_int_equal(tcp_conn_close(&b.c, &env, now, TCP_CLOSE_SEND,
+	                                &b.out),
+	                 0);
 	settle(&a, &b, &env, &now, &rng, 0);
 	assert_int_equal(b.c.state, TCP_CLOSED);
 	assert_int_equal(a.c.state, TCP_CLOSED);
@@ -488,21 +496,33 @@ static void test_established_pair_1mb_lossy_transfer_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_smss_1000_initial_window_4_segments),
-		cmocka_unit_test(test_established_smss_1460_initial_window_3_segments),
-		cmocka_unit_test(test_established_smss_2200_initial_window_2_segments),
-		cmocka_unit_test(test_established_slow_start_ack_adds_at_most_smss),
-		cmocka_unit_test(test_established_congestion_avoidance_one_smss_per_rtt),
-		cmocka_unit_test(test_established_rto_halves_ssthresh_cwnd_one_smss),
-		cmocka_unit_test(test_established_three_dupacks_fast_retransmit),
+		cmocka_unit_test(
+		    test_established_smss_1000_initial_window_4_segments),
+		cmocka_unit_test(
+		    test_established_smss_1460_initial_window_3_segments),
+		cmocka_unit_test(
+		    test_established_smss_2200_initial_window_2_segments),
+		cmocka_unit_test(
+		    test_established_slow_start_ack_adds_at_most_smss),
+		cmocka_unit_test(
+		    test_established_congestion_avoidance_one_smss_per_rtt),
+		cmocka_unit_test(
+		    test_established_rto_halves_ssthresh_cwnd_one_smss),
+		cmocka_unit_test(
+		    test_established_three_dupacks_fast_retransmit),
 		cmocka_unit_test(test_established_further_dupacks_inflate_cwnd),
-		cmocka_unit_test(test_established_full_ack_ends_recovery_deflates),
-		cmocka_unit_test(test_established_partial_ack_resends_next_hole),
-		cmocka_unit_test(test_established_idle_over_rto_restarts_with_iw),
+		cmocka_unit_test(
+		    test_established_full_ack_ends_recovery_deflates),
+		cmocka_unit_test(
+		    test_established_partial_ack_resends_next_hole),
+		cmocka_unit_test(
+		    test_established_idle_over_rto_restarts_with_iw),
 		cmocka_unit_test(test_established_sack_blocks_recorded),
-		cmocka_unit_test(test_established_sack_fast_retransmit_stops_at_block),
+		cmocka_unit_test(
+		    test_established_sack_fast_retransmit_stops_at_block),
 		cmocka_unit_test(test_established_rto_clears_sack_scoreboard),
-		cmocka_unit_test(test_established_pair_1mb_lossy_transfer_exact),
+		cmocka_unit_test(
+		    test_established_pair_1mb_lossy_transfer_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,7 +65,8 @@ static struct fx *reach(const struct st *s, enum tcp_profile p)
 	return f;
 }
 
-/* ---- Shared checks -------------------------------------------------------- */
+/* ---- Shared checks --------------------------------------------------------
+ */
 
 /* 3.10.7.4 first: an unacceptable segment draws <SEQ=SND.NXT><ACK=RCV.NXT>. */
 static void check_unacceptable(const struct st *s, enum tcp_profile p,
@@ -79,7 +80,8 @@ static void check_unacceptable(const struct st *s, enum tcp_profile p,
 	if (retransmitted_fin) {
 		/* The peer's FIN again: SEG.SEQ = RCV.NXT - 1, one octet. */
 		seg = SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
-		             .seq = SEQ(f->peer_nxt - 1), .ack = SEQ(s->peer_ack));
+		             .seq = SEQ(f->peer_nxt - 1),
+		             .ack = SEQ(s->peer_ack));
 	} else {
 		seg.seq = SEQ(f->peer_nxt + seg_rel.seq.v);
 		seg.ack = SEQ(s->peer_ack);
@@ -120,7 +122,8 @@ static void check_rst_challenge(const struct st *s)
 	unsigned m = fx_mark(f);
 	struct tcp_verdict v;
 
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 1)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + 1)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_RST_CHALLENGE);
 	assert_state(f, s->state);
 	assert_nout(f, 1);
@@ -136,7 +139,8 @@ static void check_syn_challenge(const struct st *s)
 	unsigned m = fx_mark(f);
 	struct tcp_verdict v;
 
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt + 7)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN,
+	                       .seq = SEQ(f->peer_nxt + 7)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SYN_CHALLENGE);
 	assert_state(f, s->state);
 	assert_nout(f, 1);
@@ -152,7 +156,8 @@ static void check_syn_resets_legacy(const struct st *s)
 	unsigned m = fx_mark(f);
 	struct tcp_verdict v;
 
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt + 7)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN,
+	                       .seq = SEQ(f->peer_nxt + 7)));
 	assert_verdict(v, TCP_DISP_DROP_RST, TCP_WHY_SYN_RESET);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
@@ -160,7 +165,8 @@ static void check_syn_resets_legacy(const struct st *s)
 	/* The 3.10.7.1 form, which a restarted peer in SYN-SENT accepts. */
 	assert_seg(OUT(f, 0), TCP_FLAG_RST | TCP_FLAG_ACK, 0, f->peer_nxt + 8);
 	assert_trace(f, m,
-	             TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_RCV_SYN_IN_WINDOW),
+	             TR_STATE(s->state, TCP_CLOSED,
+	                      TCP_CAUSE_RCV_SYN_IN_WINDOW),
 	             TR_DROP(TCP_WHY_SYN_RESET));
 	fx_free(f);
 }
@@ -179,7 +185,8 @@ static void check_abort(const struct st *s, bool rst)
 	} else {
 		assert_no_output(f);
 	}
-	assert_trace(f, m, TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_USER_ABORT));
+	assert_trace(f, m,
+	             TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_USER_ABORT));
 	fx_free(f);
 }
 
@@ -228,7 +235,8 @@ static void check_user_timeout(const struct st *s, bool send_data)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ETIMEDOUT);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_TIMEOUT_USER));
+	assert_trace(f, m,
+	             TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_TIMEOUT_USER));
 	fx_free(f);
 }
 
@@ -261,12 +269,15 @@ static void test_fin_wait_1_ack_of_fin_enters_fin_wait_2(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_FIN_WAIT_2);
 	assert_no_output(f);
 	assert_seq_equal(f->c.snd_una.v, LOCAL_ISN + 2);
-	assert_trace(f, m, TR_STATE(TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK));
+	assert_trace(f, m,
+	             TR_STATE(TCP_FIN_WAIT_1, TCP_FIN_WAIT_2,
+	                      TCP_CAUSE_RCV_ACK));
 	/* No retransmission is pending any more. */
 	assert_int_equal(tcp_conn_next_deadline_us(&f->c), TCP_NO_DEADLINE);
 	fx_free(f);
@@ -281,12 +292,14 @@ static void test_fin_wait_1_fin_enters_closing(void **state)
 
 	(void)state;
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1)));
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 1)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSING);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, f->peer_nxt + 1);
-	assert_trace(f, m, TR_STATE(TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN));
+	assert_trace(f, m,
+	             TR_STATE(TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN));
 	fx_free(f);
 }
 
@@ -303,14 +316,15 @@ static void test_fin_wait_1_fin_acking_fin_enters_time_wait(void **state)
 
 	(void)state;
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_TIME_WAIT);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, f->peer_nxt + 1);
-	assert_trace(f, m,
-	             TR_STATE(TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK),
-	             TR_STATE(TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN));
+	assert_trace(
+	    f, m, TR_STATE(TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK),
+	    TR_STATE(TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN));
 	assert_int_equal(tcp_conn_next_deadline_us(&f->c),
 	                 f->now_us + 2 * f->cfg.msl_us);
 	fx_free(f);
@@ -325,8 +339,9 @@ static void test_fin_wait_1_data_accepted_and_acked(void **state)
 	uint8_t buf[64];
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1),
-	                       .payload = payload, .payload_bytes = 50));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1),
+	                    .payload = payload, .payload_bytes = 50));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_FIN_WAIT_1);
 	fx_advance(f, f->cfg.delack_us);
@@ -422,12 +437,15 @@ static void test_fin_wait_2_fin_enters_time_wait(void **state)
 
 	(void)state;
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_TIME_WAIT);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, f->peer_nxt + 1);
-	assert_trace(f, m, TR_STATE(TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN));
+	assert_trace(f, m,
+	             TR_STATE(TCP_FIN_WAIT_2, TCP_TIME_WAIT,
+	                      TCP_CAUSE_RCV_FIN));
 	assert_int_equal(tcp_conn_next_deadline_us(&f->c),
 	                 f->now_us + 2 * f->cfg.msl_us);
 	fx_free(f);
@@ -443,8 +461,9 @@ static void test_fin_wait_2_data_accepted_and_acked(void **state)
 
 	(void)state;
 	/* Two full segments: acknowledged at once (SHLD-19). */
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2),
-	                       .payload = payload, .payload_bytes = 3000));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2),
+	                    .payload = payload, .payload_bytes = 3000));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_FIN_WAIT_2);
 	assert_nout(f, 1);
@@ -533,8 +552,9 @@ static void test_fin_wait_2_data_after_full_close_sends_rst(void **state)
 	fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
 	assert_state(f, TCP_FIN_WAIT_2);
 	m = fx_mark(f);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2),
-	                       .payload = payload, .payload_bytes = 10));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2),
+	                    .payload = payload, .payload_bytes = 10));
 	assert_verdict(v, TCP_DISP_DROP_RST, TCP_WHY_DATA_AFTER_CLOSE);
 	assert_state(f, TCP_CLOSED);
 	assert_nout(f, 1);
@@ -567,7 +587,9 @@ static void test_close_wait_close_sends_fin_enters_last_ack(void **state)
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, LOCAL_ISN + 101,
 	           f->peer_nxt);
-	assert_trace(f, m, TR_STATE(TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CAUSE_USER_CLOSE));
+	assert_trace(f, m,
+	             TR_STATE(TCP_CLOSE_WAIT, TCP_LAST_ACK,
+	                      TCP_CAUSE_USER_CLOSE));
 	fx_free(f);
 }
 
@@ -589,7 +611,8 @@ static void test_close_wait_send_emits_data(void **state)
 	assert_int_equal(OUT(f, 0)->payload_bytes, 100);
 	assert_memory_equal(OUT(f, 0)->payload, payload, 100);
 	/* ... and its acknowledgment is processed (E081). */
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 101)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 101)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_seq_equal(f->c.snd_una.v, LOCAL_ISN + 101);
 	assert_trace_empty(f, m);
@@ -619,9 +642,9 @@ static void test_close_wait_ack_processed_text_ignored(void **state)
 	tcp_conn_send(&f->c, &f->env, f->now_us, payload, 100, 0, &f->out);
 	m = fx_mark(f);
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 101),
-	                       .urp = 5, .payload = payload,
-	                       .payload_bytes = 10));
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 101), .urp = 5,
+	                       .payload = payload, .payload_bytes = 10));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSE_WAIT);
 	assert_no_output(f);
@@ -724,11 +747,13 @@ static void test_closing_ack_of_fin_enters_time_wait(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_TIME_WAIT);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK));
+	assert_trace(f, m,
+	             TR_STATE(TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK));
 	assert_int_equal(tcp_conn_next_deadline_us(&f->c),
 	                 f->now_us + 2 * f->cfg.msl_us);
 	fx_free(f);
@@ -809,12 +834,14 @@ static void test_last_ack_ack_of_fin_closes(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, 0);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_LAST_ACK, TCP_CLOSED, TCP_CAUSE_RCV_ACK));
+	assert_trace(f, m,
+	             TR_STATE(TCP_LAST_ACK, TCP_CLOSED, TCP_CAUSE_RCV_ACK));
 	assert_int_equal(tcp_conn_next_deadline_us(&f->c), TCP_NO_DEADLINE);
 	fx_free(f);
 }
@@ -827,7 +854,8 @@ static void test_last_ack_ack_below_fin_ignored(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 1)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_LAST_ACK);
 	assert_no_output(f);
@@ -906,7 +934,8 @@ static void test_last_ack_close_and_send_return_eclosing(void **state)
  * E107 (base), 3.10.7.4 first/fifth/eighth (checklist 2.5 #2): the
  * retransmitted FIN is ACKed and the 2 MSL wait restarts from it.
  */
-static void test_time_wait_retransmitted_fin_acked_and_2msl_restarted(void **state)
+static void
+test_time_wait_retransmitted_fin_acked_and_2msl_restarted(void **state)
 {
 	struct fx *f = reach(&TW, TCP_PROFILE_DEFAULT);
 	uint64_t t_fin, msl2 = 2 * f->cfg.msl_us;
@@ -917,7 +946,8 @@ static void test_time_wait_retransmitted_fin_acked_and_2msl_restarted(void **sta
 	fx_advance(f, 60 * SEC);
 	m = fx_mark(f);
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
-	                       .seq = SEQ(f->peer_nxt - 1), .ack = SEQ(LOCAL_ISN + 2)));
+	                       .seq = SEQ(f->peer_nxt - 1),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
 	t_fin = f->now_us;
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
 	assert_state(f, TCP_TIME_WAIT);
@@ -948,8 +978,9 @@ static void test_time_wait_2msl_timeout_closes(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, 0);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_TIME_WAIT, TCP_CLOSED,
-	                            TCP_CAUSE_TIMEOUT_TIME_WAIT));
+	assert_trace(f, m,
+	             TR_STATE(TCP_TIME_WAIT, TCP_CLOSED,
+	                      TCP_CAUSE_TIMEOUT_TIME_WAIT));
 	fx_free(f);
 }
 
@@ -994,7 +1025,8 @@ static void test_time_wait_rst_ignored_with_rfc1337_legacy(void **state)
 	f->cfg.rfc1337 = true;
 	fx_reinit(f);
 	fx_time_wait(f);
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 9)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + 9)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_TIME_WAIT);
 	assert_state(f, TCP_TIME_WAIT);
 	assert_no_output(f);
@@ -1040,8 +1072,9 @@ static void test_time_wait_unacceptable_seq_acked(void **state)
 
 	(void)state;
 	fx_advance(f, SEC);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 40), .ack = SEQ(LOCAL_ISN + 2),
-	                       .payload = payload, .payload_bytes = 20));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 40),
+	                       .ack = SEQ(LOCAL_ISN + 2), .payload = payload,
+	                       .payload_bytes = 20));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
 	assert_state(f, TCP_TIME_WAIT);
 	assert_nout(f, 1);
@@ -1075,7 +1108,8 @@ int main(void)
 		/* FIN-WAIT-1 */
 		cmocka_unit_test(test_fin_wait_1_ack_of_fin_enters_fin_wait_2),
 		cmocka_unit_test(test_fin_wait_1_fin_enters_closing),
-		cmocka_unit_test(test_fin_wait_1_fin_acking_fin_enters_time_wait),
+		cmocka_unit_test(
+		    test_fin_wait_1_fin_acking_fin_enters_time_wait),
 		cmocka_unit_test(test_fin_wait_1_data_accepted_and_acked),
 		cmocka_unit_test(test_fin_wait_1_unacceptable_seq_acked),
 		cmocka_unit_test(test_fin_wait_1_rst_exact_resets),
@@ -1085,7 +1119,8 @@ int main(void)
 		cmocka_unit_test(test_fin_wait_1_abort_sends_rst),
 		cmocka_unit_test(test_fin_wait_1_rto_retransmits_fin),
 		cmocka_unit_test(test_fin_wait_1_user_timeout_closes_etimedout),
-		cmocka_unit_test(test_fin_wait_1_close_and_send_return_eclosing),
+		cmocka_unit_test(
+		    test_fin_wait_1_close_and_send_return_eclosing),
 		/* FIN-WAIT-2 */
 		cmocka_unit_test(test_fin_wait_2_fin_enters_time_wait),
 		cmocka_unit_test(test_fin_wait_2_data_accepted_and_acked),
@@ -1095,10 +1130,13 @@ int main(void)
 		cmocka_unit_test(test_fin_wait_2_syn_challenge_acked),
 		cmocka_unit_test(test_fin_wait_2_syn_in_window_resets_legacy),
 		cmocka_unit_test(test_fin_wait_2_abort_sends_rst),
-		cmocka_unit_test(test_fin_wait_2_close_and_send_return_eclosing),
-		cmocka_unit_test(test_fin_wait_2_data_after_full_close_sends_rst),
+		cmocka_unit_test(
+		    test_fin_wait_2_close_and_send_return_eclosing),
+		cmocka_unit_test(
+		    test_fin_wait_2_data_after_full_close_sends_rst),
 		/* CLOSE-WAIT */
-		cmocka_unit_test(test_close_wait_close_sends_fin_enters_last_ack),
+		cmocka_unit_test(
+		    test_close_wait_close_sends_fin_enters_last_ack),
 		cmocka_unit_test(test_close_wait_send_emits_data),
 		cmocka_unit_test(test_close_wait_retransmitted_fin_acked),
 		cmocka_unit_test(test_close_wait_ack_processed_text_ignored),
@@ -1134,11 +1172,13 @@ int main(void)
 		cmocka_unit_test(test_last_ack_user_timeout_closes_etimedout),
 		cmocka_unit_test(test_last_ack_close_and_send_return_eclosing),
 		/* TIME-WAIT */
-		cmocka_unit_test(test_time_wait_retransmitted_fin_acked_and_2msl_restarted),
+		cmocka_unit_test(
+		    test_time_wait_retransmitted_fin_acked_and_2msl_restarted),
 		cmocka_unit_test(test_time_wait_2msl_timeout_closes),
 		cmocka_unit_test(test_time_wait_rst_exact_closes),
 		cmocka_unit_test(test_time_wait_rst_ignored_with_rfc1337),
-		cmocka_unit_test(test_time_wait_rst_ignored_with_rfc1337_legacy),
+		cmocka_unit_test(
+		    test_time_wait_rst_ignored_with_rfc1337_legacy),
 		cmocka_unit_test(test_time_wait_rst_in_window_challenge_acked),
 		cmocka_unit_test(test_time_wait_syn_challenge_acked),
 		cmocka_unit_test(test_time_wait_syn_in_window_resets_legacy),

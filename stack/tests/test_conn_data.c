@@ -50,13 +50,15 @@ static int app_read(struct fx *f, uint8_t *buf, uint32_t cap)
 	return tcp_conn_recv(&f->c, &f->env, f->now_us, buf, cap, &f->out);
 }
 
-/* ---- ESTABLISHED: reassembly ---------------------------------------------- */
+/* ---- ESTABLISHED: reassembly ----------------------------------------------
+ */
 
 /*
  * SHLD-31: out-of-order text is held; RFC 5681 4.2: it draws an immediate
  * duplicate ACK, and the segment filling the gap an immediate ACK.
  */
-static void test_established_out_of_order_held_dup_ack_then_gap_fill(void **state)
+static void
+test_established_out_of_order_held_dup_ack_then_gap_fill(void **state)
 {
 	struct fx *f = est();
 	uint8_t got[300];
@@ -144,8 +146,8 @@ static void test_established_data_across_seq_wrap(void **state)
 /* First block = the most recent segment; 3 blocks beside TSopt. */
 static void test_established_sack_ts_first_block_most_recent_max_3(void **state)
 {
-	struct fx *f = est_opts(TCP_OPTF_MSS | TCP_OPTF_SACKOK | TCP_OPTF_TS,
-	                        1000, 0);
+	struct fx *f =
+	    est_opts(TCP_OPTF_MSS | TCP_OPTF_SACKOK | TCP_OPTF_TS, 1000, 0);
 	const struct tcp_opts *o;
 
 	(void)state;
@@ -195,7 +197,8 @@ static void test_established_no_sackok_no_sack_blocks(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: delayed ACK ---------------------------------------------- */
+/* ---- ESTABLISHED: delayed ACK ----------------------------------------------
+ */
 
 /* SHLD-18, MUST-40: one segment is acknowledged within delack_us < 500 ms. */
 static void test_established_one_segment_ack_delayed_below_500ms(void **state)
@@ -241,7 +244,8 @@ static void test_established_ts_two_full_segments_acked_at_once(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: Nagle, sender SWS, PSH ---------------------------------- */
+/* ---- ESTABLISHED: Nagle, sender SWS, PSH ----------------------------------
+ */
 
 /* SHLD-7: a small write waits while data is in flight, goes on the ACK. */
 static void test_established_small_writes_nagle_held_until_ack(void **state)
@@ -313,7 +317,8 @@ static void test_established_bulk_write_nagle_tail_psh_after_ack(void **state)
 }
 
 /* RFC 9293 3.8.6.2.1 (MUST-38): held data goes when the override fires. */
-static void test_established_held_small_write_sent_by_override_timer(void **state)
+static void
+test_established_held_small_write_sent_by_override_timer(void **state)
 {
 	struct fx *f = est();
 
@@ -332,7 +337,8 @@ static void test_established_held_small_write_sent_by_override_timer(void **stat
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: receive window -------------------------------------------- */
+/* ---- ESTABLISHED: receive window --------------------------------------------
+ */
 
 static void fill_rx(struct fx *f)
 {
@@ -345,8 +351,10 @@ static void fill_rx(struct fx *f)
 	assert_int_equal(st.bytes_readable, FX_RX_BYTES);
 }
 
-/* MUST-39: window updates only once the right edge can move by min(MSS, buf/2). */
-static void test_established_app_reads_window_update_after_sizeable_step(void **state)
+/* MUST-39: window updates only once the right edge can move by min(MSS, buf/2).
+ */
+static void
+test_established_app_reads_window_update_after_sizeable_step(void **state)
 {
 	struct fx *f = est();
 	uint8_t got[2000];
@@ -410,7 +418,8 @@ static void test_established_rcv_right_edge_never_moves_left(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: urgent data ---------------------------------------------- */
+/* ---- ESTABLISHED: urgent data ----------------------------------------------
+ */
 
 /* MUST-30, MUST-62: URG set; SEG.SEQ + SEG.UP = octet after the urgent data. */
 static void test_established_send_urgent_sets_urg_and_pointer(void **state)
@@ -448,10 +457,10 @@ static void test_established_send_urgent_longer_than_segment(void **state)
 static struct tcp_verdict peer_urg(struct fx *f, uint32_t off, uint32_t n,
                                    uint16_t urp)
 {
-	struct tcp_seg s = SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
-	                          .seq = SEQ(REMOTE_ISN + 1 + off),
-	                          .ack = SEQ(fx_una(f)), .urp = urp,
-	                          .payload = pat + off, .payload_bytes = n);
+	struct tcp_seg s =
+	    SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
+	           .seq = SEQ(REMOTE_ISN + 1 + off), .ack = SEQ(fx_una(f)),
+	           .urp = urp, .payload = pat + off, .payload_bytes = n);
 
 	fx_stamp(f, &s);
 	return fx_input(f, s);
@@ -498,7 +507,8 @@ static void test_established_receive_urg_longer_than_segment(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: window scale and MSS ------------------------------------ */
+/* ---- ESTABLISHED: window scale and MSS ------------------------------------
+ */
 
 /* RFC 7323 2.3: windows we send are shifted, windows we get are scaled. */
 static void test_established_ws_windows_shifted_both_ways(void **state)
@@ -565,28 +575,47 @@ static void test_established_no_mss_option_segments_536(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_out_of_order_held_dup_ack_then_gap_fill),
-		cmocka_unit_test(test_established_overlapping_segments_reassembled),
-		cmocka_unit_test(test_established_reassembly_full_drops_with_ack),
+		cmocka_unit_test(
+		    test_established_out_of_order_held_dup_ack_then_gap_fill),
+		cmocka_unit_test(
+		    test_established_overlapping_segments_reassembled),
+		cmocka_unit_test(
+		    test_established_reassembly_full_drops_with_ack),
 		cmocka_unit_test(test_established_data_across_seq_wrap),
-		cmocka_unit_test(test_established_sack_ts_first_block_most_recent_max_3),
+		cmocka_unit_test(
+		    test_established_sack_ts_first_block_most_recent_max_3),
 		cmocka_unit_test(test_established_sack_no_ts_four_blocks),
 		cmocka_unit_test(test_established_no_sackok_no_sack_blocks),
-		cmocka_unit_test(test_established_one_segment_ack_delayed_below_500ms),
-		cmocka_unit_test(test_established_two_full_segments_acked_at_once),
-		cmocka_unit_test(test_established_ts_two_full_segments_acked_at_once),
-		cmocka_unit_test(test_established_small_writes_nagle_held_until_ack),
-		cmocka_unit_test(test_established_nodelay_small_writes_sent_at_once),
-		cmocka_unit_test(test_established_bulk_write_full_segments_psh_last),
-		cmocka_unit_test(test_established_bulk_write_nagle_tail_psh_after_ack),
-		cmocka_unit_test(test_established_held_small_write_sent_by_override_timer),
-		cmocka_unit_test(test_established_app_reads_window_update_after_sizeable_step),
-		cmocka_unit_test(test_established_zero_rcv_window_probe_acked_window_0),
-		cmocka_unit_test(test_established_rcv_right_edge_never_moves_left),
-		cmocka_unit_test(test_established_send_urgent_sets_urg_and_pointer),
-		cmocka_unit_test(test_established_send_urgent_longer_than_segment),
-		cmocka_unit_test(test_established_receive_urg_signals_and_counts),
-		cmocka_unit_test(test_established_receive_urg_longer_than_segment),
+		cmocka_unit_test(
+		    test_established_one_segment_ack_delayed_below_500ms),
+		cmocka_unit_test(
+		    test_established_two_full_segments_acked_at_once),
+		cmocka_unit_test(
+		    test_established_ts_two_full_segments_acked_at_once),
+		cmocka_unit_test(
+		    test_established_small_writes_nagle_held_until_ack),
+		cmocka_unit_test(
+		    test_established_nodelay_small_writes_sent_at_once),
+		cmocka_unit_test(
+		    test_established_bulk_write_full_segments_psh_last),
+		cmocka_unit_test(
+		    test_established_bulk_write_nagle_tail_psh_after_ack),
+		cmocka_unit_test(
+		    test_established_held_small_write_sent_by_override_timer),
+		cmocka_unit_test(
+		    test_established_app_reads_window_update_after_sizeable_step),
+		cmocka_unit_test(
+		    test_established_zero_rcv_window_probe_acked_window_0),
+		cmocka_unit_test(
+		    test_established_rcv_right_edge_never_moves_left),
+		cmocka_unit_test(
+		    test_established_send_urgent_sets_urg_and_pointer),
+		cmocka_unit_test(
+		    test_established_send_urgent_longer_than_segment),
+		cmocka_unit_test(
+		    test_established_receive_urg_signals_and_counts),
+		cmocka_unit_test(
+		    test_established_receive_urg_longer_than_segment),
 		cmocka_unit_test(test_established_ws_windows_shifted_both_ways),
 		cmocka_unit_test(test_established_window_field_unsigned),
 		cmocka_unit_test(test_established_ts_segments_12_bytes_shorter),

@@ -76,7 +76,8 @@ static void test_established_unacceptable_seq_acked_and_dropped(void **state)
 	check_unacceptable_acked(TCP_PROFILE_DEFAULT);
 }
 
-static void test_established_unacceptable_seq_acked_and_dropped_legacy(void **state)
+static void
+test_established_unacceptable_seq_acked_and_dropped_legacy(void **state)
 {
 	(void)state;
 	check_unacceptable_acked(TCP_PROFILE_LEGACY);
@@ -91,10 +92,12 @@ static void check_rst_out_of_window(enum tcp_profile p)
 	unsigned m = fx_mark(f);
 	struct tcp_verdict v;
 
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + WND)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + WND)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
 	assert_no_output(f);
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt - 1)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt - 1)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
 	assert_no_output(f);
 	assert_state(f, TCP_ESTABLISHED);
@@ -128,7 +131,8 @@ static void test_established_rst_exact_resets(void **state)
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	/* "any outstanding RECEIVEs and SEND should receive reset". */
 	assert_int_equal(tcp_conn_send(&f->c, &f->env, f->now_us, buf, 1, 0,
 	                               &f->out),
@@ -153,7 +157,8 @@ static void test_established_rst_in_window_resets_legacy(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	fx_free(f);
 }
 
@@ -165,7 +170,8 @@ static void test_established_rst_in_window_challenge_acked(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 1)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + 1)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_RST_CHALLENGE);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_nout(f, 1);
@@ -189,7 +195,8 @@ static void test_established_rst_with_data_resets(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	fx_free(f);
 }
 
@@ -200,8 +207,9 @@ static void test_established_rst_with_data_resets_legacy(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 5),
-	                       .payload = payload, .payload_bytes = 40));
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 5),
+	                    .payload = payload, .payload_bytes = 40));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
@@ -221,7 +229,8 @@ static void test_established_syn_challenge_acked(void **state)
 
 	(void)state;
 	/* In the window, no ACK bit: a peer that lost its state. */
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt + 100)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN,
+	                       .seq = SEQ(f->peer_nxt + 100)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SYN_CHALLENGE);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_nout(f, 1);
@@ -248,13 +257,15 @@ static void test_established_syn_in_window_resets_legacy(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt + 100)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN,
+	                       .seq = SEQ(f->peer_nxt + 100)));
 	assert_verdict(v, TCP_DISP_DROP_RST, TCP_WHY_SYN_RESET);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
 	assert_nout(f, 1);
 	/* The 3.10.7.1 form, which a restarted peer in SYN-SENT accepts. */
-	assert_seg(OUT(f, 0), TCP_FLAG_RST | TCP_FLAG_ACK, 0, f->peer_nxt + 101);
+	assert_seg(OUT(f, 0), TCP_FLAG_RST | TCP_FLAG_ACK, 0,
+	           f->peer_nxt + 101);
 	assert_trace(f, m,
 	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED,
 	                      TCP_CAUSE_RCV_SYN_IN_WINDOW),
@@ -339,7 +350,8 @@ static void test_established_ack_above_snd_nxt_acked_and_dropped(void **state)
 	check_ack_unsent(TCP_PROFILE_DEFAULT, TCP_WHY_ACK_NOT_ACCEPTABLE);
 }
 
-static void test_established_ack_above_snd_nxt_acked_and_dropped_legacy(void **state)
+static void
+test_established_ack_above_snd_nxt_acked_and_dropped_legacy(void **state)
 {
 	(void)state;
 	check_ack_unsent(TCP_PROFILE_LEGACY, TCP_WHY_ACK_UNSENT);
@@ -403,7 +415,8 @@ static void test_established_data_accepted_and_acked_legacy(void **state)
 	check_data_accepted(TCP_PROFILE_LEGACY);
 }
 
-/* E051 (base), 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT advances SND.UNA. */
+/* E051 (base), 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT advances SND.UNA.
+ */
 static void test_established_ack_of_sent_data_advances_snd_una(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
@@ -417,7 +430,8 @@ static void test_established_ack_of_sent_data_advances_snd_una(void **state)
 	                 100);
 	assert_nout(f, 1);
 	m = fx_mark(f);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 100)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(SND_NXT + 100)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_no_output(f);
 	assert_seq_equal(f->c.snd_una.v, SND_NXT + 100);
@@ -445,7 +459,9 @@ static void check_fin(enum tcp_profile p)
 	assert_state(f, TCP_CLOSE_WAIT);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT, f->peer_nxt + 11);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSE_WAIT,
+	                      TCP_CAUSE_RCV_FIN));
 	/* FIN implies PUSH: the text is readable, then end of stream. */
 	assert_int_equal(tcp_conn_recv(&f->c, &f->env, f->now_us, buf,
 	                               sizeof(buf), &f->out),
@@ -482,7 +498,8 @@ static void test_established_send_emits_data(void **state)
 	                 100);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_nout(f, 1);
-	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_PSH, SND_NXT, f->peer_nxt);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_PSH, SND_NXT,
+	           f->peer_nxt);
 	assert_int_equal(OUT(f, 0)->payload_bytes, 100);
 	assert_memory_equal(OUT(f, 0)->payload, payload, 100);
 	assert_seq_equal(f->c.snd_nxt.v, SND_NXT + 100);
@@ -509,7 +526,9 @@ static void test_established_close_sends_fin_after_data(void **state)
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, SND_NXT + 100,
 	           f->peer_nxt);
 	assert_int_equal(OUT(f, 0)->payload_bytes, 0);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_USER_CLOSE));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_FIN_WAIT_1,
+	                      TCP_CAUSE_USER_CLOSE));
 	fx_free(f);
 }
 
@@ -524,7 +543,9 @@ static void test_established_abort_sends_rst(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_RST, SND_NXT, 0);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_USER_ABORT));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED,
+	                      TCP_CAUSE_USER_ABORT));
 	fx_free(f);
 }
 
@@ -547,7 +568,8 @@ static void test_established_rto_retransmits_oldest(void **state)
 	fx_advance(f, 1);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_nout(f, 1);
-	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_PSH, SND_NXT, f->peer_nxt);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_PSH, SND_NXT,
+	           f->peer_nxt);
 	assert_int_equal(OUT(f, 0)->payload_bytes, 100);
 	assert_trace_empty(f, m);
 	fx_free(f);
@@ -579,7 +601,9 @@ static void test_established_user_timeout_closes_etimedout(void **state)
 	assert_int_equal(f->now_us - t0, 10 * SEC);
 	assert_state(f, TCP_CLOSED);
 	assert_no_output(f); /* RFC 9293 sends nothing on a user timeout */
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_TIMEOUT_USER));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED,
+	                      TCP_CAUSE_TIMEOUT_USER));
 	tcp_conn_status(&f->c, &st);
 	assert_int_equal(st.err, TCP_ETIMEDOUT);
 	assert_int_equal(tcp_conn_send(&f->c, &f->env, f->now_us, payload, 1, 0,
@@ -606,7 +630,8 @@ static void test_established_user_timeout_after_partial_ack_closes(void **state)
 	                 2000);
 	assert_int_equal(f->c.snd_nxt.v, SND_NXT + 2000);
 	fx_advance(f, SEC / 2);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 1000)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(SND_NXT + 1000)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	t1 = f->now_us;
 	m = fx_mark(f);
@@ -616,7 +641,9 @@ static void test_established_user_timeout_after_partial_ack_closes(void **state)
 	assert_int_equal(f->now_us - t1, 10 * SEC);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ETIMEDOUT);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_TIMEOUT_USER));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED,
+	                      TCP_CAUSE_TIMEOUT_USER));
 	fx_free(f);
 }
 
@@ -688,12 +715,15 @@ static void test_established_full_close_with_unread_data_sends_rst(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_RST, SND_NXT, 0);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_USER_ABORT));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED,
+	                      TCP_CAUSE_USER_ABORT));
 	fx_free(f);
 }
 
 /* SHLD-3 counterpart: a full close with nothing unread sends a FIN. */
-static void test_established_full_close_without_unread_data_sends_fin(void **state)
+static void
+test_established_full_close_without_unread_data_sends_fin(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
 	unsigned m = fx_mark(f);
@@ -704,46 +734,64 @@ static void test_established_full_close_without_unread_data_sends_fin(void **sta
 	                 0);
 	assert_state(f, TCP_FIN_WAIT_1);
 	assert_nout(f, 1);
-	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, SND_NXT, f->peer_nxt);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_USER_CLOSE));
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, SND_NXT,
+	           f->peer_nxt);
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_FIN_WAIT_1,
+	                      TCP_CAUSE_USER_CLOSE));
 	fx_free(f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_unacceptable_seq_acked_and_dropped),
-		cmocka_unit_test(test_established_unacceptable_seq_acked_and_dropped_legacy),
+		cmocka_unit_test(
+		    test_established_unacceptable_seq_acked_and_dropped),
+		cmocka_unit_test(
+		    test_established_unacceptable_seq_acked_and_dropped_legacy),
 		cmocka_unit_test(test_established_rst_out_of_window_dropped),
-		cmocka_unit_test(test_established_rst_out_of_window_dropped_legacy),
+		cmocka_unit_test(
+		    test_established_rst_out_of_window_dropped_legacy),
 		cmocka_unit_test(test_established_rst_exact_resets),
 		cmocka_unit_test(test_established_rst_in_window_resets_legacy),
-		cmocka_unit_test(test_established_rst_in_window_challenge_acked),
+		cmocka_unit_test(
+		    test_established_rst_in_window_challenge_acked),
 		cmocka_unit_test(test_established_rst_with_data_resets),
 		cmocka_unit_test(test_established_rst_with_data_resets_legacy),
 		cmocka_unit_test(test_established_syn_challenge_acked),
 		cmocka_unit_test(test_established_syn_in_window_resets_legacy),
-		cmocka_unit_test(test_established_syn_out_of_window_acked_legacy),
+		cmocka_unit_test(
+		    test_established_syn_out_of_window_acked_legacy),
 		cmocka_unit_test(test_established_no_ack_bit_dropped),
 		cmocka_unit_test(test_established_no_ack_bit_dropped_legacy),
-		cmocka_unit_test(test_established_ack_above_snd_nxt_acked_and_dropped),
-		cmocka_unit_test(test_established_ack_above_snd_nxt_acked_and_dropped_legacy),
-		cmocka_unit_test(test_established_ack_too_old_acked_and_dropped),
+		cmocka_unit_test(
+		    test_established_ack_above_snd_nxt_acked_and_dropped),
+		cmocka_unit_test(
+		    test_established_ack_above_snd_nxt_acked_and_dropped_legacy),
+		cmocka_unit_test(
+		    test_established_ack_too_old_acked_and_dropped),
 		cmocka_unit_test(test_established_data_accepted_and_acked),
-		cmocka_unit_test(test_established_data_accepted_and_acked_legacy),
-		cmocka_unit_test(test_established_ack_of_sent_data_advances_snd_una),
+		cmocka_unit_test(
+		    test_established_data_accepted_and_acked_legacy),
+		cmocka_unit_test(
+		    test_established_ack_of_sent_data_advances_snd_una),
 		cmocka_unit_test(test_established_fin_enters_close_wait),
 		cmocka_unit_test(test_established_fin_enters_close_wait_legacy),
 		cmocka_unit_test(test_established_send_emits_data),
 		cmocka_unit_test(test_established_close_sends_fin_after_data),
 		cmocka_unit_test(test_established_abort_sends_rst),
 		cmocka_unit_test(test_established_rto_retransmits_oldest),
-		cmocka_unit_test(test_established_user_timeout_closes_etimedout),
-		cmocka_unit_test(test_established_user_timeout_after_partial_ack_closes),
+		cmocka_unit_test(
+		    test_established_user_timeout_closes_etimedout),
+		cmocka_unit_test(
+		    test_established_user_timeout_after_partial_ack_closes),
 		cmocka_unit_test(test_established_rst_reported_as_reset),
-		cmocka_unit_test(test_established_fin_reported_as_end_of_stream),
-		cmocka_unit_test(test_established_full_close_with_unread_data_sends_rst),
-		cmocka_unit_test(test_established_full_close_without_unread_data_sends_fin),
+		cmocka_unit_test(
+		    test_established_fin_reported_as_end_of_stream),
+		cmocka_unit_test(
+		    test_established_full_close_with_unread_data_sends_rst),
+		cmocka_unit_test(
+		    test_established_full_close_without_unread_data_sends_fin),
 	};
 
 	return cmocka_run_group_tests(tests, setup_payload, NULL);

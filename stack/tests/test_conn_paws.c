@@ -70,9 +70,9 @@ static void test_established_old_tsval_checked_before_seq(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 100), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(TS0 - 0x1000)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 100),
+	                       .ack = SEQ(SND_NXT), .payload = payload,
+	                       .payload_bytes = 10, TSOPT(TS0 - 0x1000)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_PAWS);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT, f->peer_nxt);
@@ -90,8 +90,8 @@ static void test_established_old_tsval_ack_not_processed(void **state)
 	assert_int_equal(tcp_conn_send(&f->c, &f->env, f->now_us, payload, 20,
 	                               0, &f->out),
 	                 20);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 20),
-	                       TSOPT(TS0 - 1)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(SND_NXT + 20), TSOPT(TS0 - 1)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_PAWS);
 	assert_int_equal(f->c.snd_una.v, SND_NXT);
 	fx_free(f);
@@ -111,19 +111,21 @@ static void test_established_old_tsval_rst_exempt(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
 	assert_no_output(f);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	fx_free(f);
 }
 
 /* RST exempt from PAWS, but RFC 5961 3.2 still applies to it. */
-static void test_established_old_tsval_rst_in_window_challenge_acked(void **state)
+static void
+test_established_old_tsval_rst_in_window_challenge_acked(void **state)
 {
 	struct fx *f = est_ts();
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 1),
-	                       TSOPT(TS0 - 1)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + 1), TSOPT(TS0 - 1)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_RST_CHALLENGE);
 	assert_nout(f, 1);
 	assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT, f->peer_nxt);
@@ -175,7 +177,8 @@ static void test_established_tsval_wrap_is_newer(void **state)
 /* ==== ESTABLISHED: R3, the TS.Recent update rule ========================== */
 
 /* R3: SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent -> TS.Recent. */
-static void test_established_newer_tsval_in_order_updates_ts_recent(void **state)
+static void
+test_established_newer_tsval_in_order_updates_ts_recent(void **state)
 {
 	struct fx *f = est_ts();
 	struct tcp_verdict v;
@@ -205,9 +208,9 @@ static void test_established_newer_tsval_out_of_order_not_recorded(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + 100), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(TS0 + 50)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + 100),
+	                       .ack = SEQ(SND_NXT), .payload = payload,
+	                       .payload_bytes = 10, TSOPT(TS0 + 50)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_int_equal(f->c.ts_recent, TS0);
 	assert_nout(f, 1);
@@ -217,15 +220,16 @@ static void test_established_newer_tsval_out_of_order_not_recorded(void **state)
 }
 
 /* R3 only after R2: a segment failing the sequence check records nothing. */
-static void test_established_newer_tsval_unacceptable_seq_not_recorded(void **state)
+static void
+test_established_newer_tsval_unacceptable_seq_not_recorded(void **state)
 {
 	struct fx *f = est_ts();
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 50), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(TS0 + 50)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 50),
+	                       .ack = SEQ(SND_NXT), .payload = payload,
+	                       .payload_bytes = 10, TSOPT(TS0 + 50)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
 	assert_int_equal(f->c.ts_recent, TS0);
 	assert_ack_echoes(f, 0, TS0);
@@ -282,7 +286,8 @@ static void test_established_our_segments_carry_tsopt(void **state)
 	assert_nout(f, 1);
 	assert_true(OUT(f, 0)->opts.present & TCP_OPTF_TS);
 	assert_int_equal(OUT(f, 0)->opts.tsecr, TS0);
-	/* TSval: a 1 ms clock plus the per-connection offset (fixture: 1000). */
+	/* TSval: a 1 ms clock plus the per-connection offset (fixture: 1000).
+	 */
 	assert_int_equal(OUT(f, 0)->opts.tsval, f->now_us / 1000 + 1000);
 	fx_free(f);
 }
@@ -296,16 +301,17 @@ static void test_established_not_negotiated_tsopt_ignored(void **state)
 	(void)state;
 	fx_established(f);
 	assert_false(f->c.fl & TCP_CF_TS);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(1)));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                    .payload = payload, .payload_bytes = 10, TSOPT(1)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + 10), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(0)));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt + 10), .ack = SEQ(SND_NXT),
+	                    .payload = payload, .payload_bytes = 10, TSOPT(0)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + 20), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt + 20), .ack = SEQ(SND_NXT),
+	                    .payload = payload, .payload_bytes = 10));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt + 30);
 	/* Our ACK carries no TSopt either. */
@@ -319,7 +325,8 @@ static void test_established_not_negotiated_tsopt_ignored(void **state)
 /* ==== ESTABLISHED: TS.Recent validity (RFC 7323 5.5) ====================== */
 
 /* After more than 24 days idle TS.Recent is invalid: the segment is taken. */
-static void test_established_stale_ts_recent_after_24_days_accepted(void **state)
+static void
+test_established_stale_ts_recent_after_24_days_accepted(void **state)
 {
 	struct fx *f = est_ts();
 	unsigned m;
@@ -345,16 +352,17 @@ static void test_established_stale_ts_recent_after_24_days_accepted(void **state
  * outside the window must not plant a TS.Recent that then fails the peer's
  * real segments.
  */
-static void test_established_stale_ts_recent_unacceptable_seq_not_recorded(void **state)
+static void
+test_established_stale_ts_recent_unacceptable_seq_not_recorded(void **state)
 {
 	struct fx *f = est_ts();
 	struct tcp_verdict v;
 
 	(void)state;
 	fx_advance(f, 24 * DAY + 1);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 100), .ack = SEQ(SND_NXT),
-	                       .payload = payload, .payload_bytes = 10,
-	                       TSOPT(TS0 - 10)));
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt - 100),
+	                       .ack = SEQ(SND_NXT), .payload = payload,
+	                       .payload_bytes = 10, TSOPT(TS0 - 10)));
 	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
 	assert_int_equal(f->c.ts_recent, TS0);
 	/* The peer's clock moved on less than the duplicate's: still taken. */
@@ -421,19 +429,27 @@ int main(void)
 		cmocka_unit_test(test_established_old_tsval_checked_before_seq),
 		cmocka_unit_test(test_established_old_tsval_ack_not_processed),
 		cmocka_unit_test(test_established_old_tsval_rst_exempt),
-		cmocka_unit_test(test_established_old_tsval_rst_in_window_challenge_acked),
+		cmocka_unit_test(
+		    test_established_old_tsval_rst_in_window_challenge_acked),
 		cmocka_unit_test(test_established_equal_tsval_accepted),
 		cmocka_unit_test(test_established_tsval_wrap_is_newer),
-		cmocka_unit_test(test_established_newer_tsval_in_order_updates_ts_recent),
-		cmocka_unit_test(test_established_newer_tsval_out_of_order_not_recorded),
-		cmocka_unit_test(test_established_newer_tsval_unacceptable_seq_not_recorded),
-		cmocka_unit_test(test_established_segment_without_tsopt_dropped),
+		cmocka_unit_test(
+		    test_established_newer_tsval_in_order_updates_ts_recent),
+		cmocka_unit_test(
+		    test_established_newer_tsval_out_of_order_not_recorded),
+		cmocka_unit_test(
+		    test_established_newer_tsval_unacceptable_seq_not_recorded),
+		cmocka_unit_test(
+		    test_established_segment_without_tsopt_dropped),
 		cmocka_unit_test(test_established_rst_without_tsopt_accepted),
 		cmocka_unit_test(test_established_our_segments_carry_tsopt),
 		cmocka_unit_test(test_established_not_negotiated_tsopt_ignored),
-		cmocka_unit_test(test_established_stale_ts_recent_after_24_days_accepted),
-		cmocka_unit_test(test_established_stale_ts_recent_unacceptable_seq_not_recorded),
-		cmocka_unit_test(test_established_ts_recent_at_24_days_still_valid),
+		cmocka_unit_test(
+		    test_established_stale_ts_recent_after_24_days_accepted),
+		cmocka_unit_test(
+		    test_established_stale_ts_recent_unacceptable_seq_not_recorded),
+		cmocka_unit_test(
+		    test_established_ts_recent_at_24_days_still_valid),
 		cmocka_unit_test(test_time_wait_old_tsval_dropped_with_ack),
 	};
 

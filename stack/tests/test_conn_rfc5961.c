@@ -78,18 +78,21 @@ static void expect_throttled(struct fx *f, struct tcp_seg seg, enum tcp_why why)
 	assert_trace(f, m, TR_DROP(why));
 }
 
-#define RST_IN_WINDOW(f) SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ((f)->peer_nxt + 1))
+#define RST_IN_WINDOW(f)                                                       \
+	SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ((f)->peer_nxt + 1))
 
 /* ==== ESTABLISHED: RST (RFC 5961 3.2) ===================================== */
 
 /* 5961 3.2 check 3: SEQ = RCV.NXT+RCV.WND-1 is in the window: challenge. */
-static void test_established_rst_at_right_edge_minus_1_challenge_acked(void **state)
+static void
+test_established_rst_at_right_edge_minus_1_challenge_acked(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
 
 	(void)state;
-	expect_challenge(f, SEG_IN(.flags = TCP_FLAG_RST,
-	                           .seq = SEQ(f->peer_nxt + WND - 1)),
+	expect_challenge(f,
+	                 SEG_IN(.flags = TCP_FLAG_RST,
+	                        .seq = SEQ(f->peer_nxt + WND - 1)),
 	                 TCP_WHY_RST_CHALLENGE, SND_NXT);
 	assert_state(f, TCP_ESTABLISHED);
 	fx_free(f);
@@ -103,7 +106,8 @@ static void test_established_rst_at_right_edge_dropped(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + WND)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(f->peer_nxt + WND)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
 	assert_no_output(f);
 	assert_state(f, TCP_ESTABLISHED);
@@ -118,8 +122,9 @@ static void test_established_rst_below_rcv_nxt_dropped(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST | TCP_FLAG_ACK,
-	                       .seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT)));
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_RST | TCP_FLAG_ACK,
+	                    .seq = SEQ(f->peer_nxt - 1), .ack = SEQ(SND_NXT)));
 	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
 	assert_no_output(f);
 	assert_state(f, TCP_ESTABLISHED);
@@ -134,7 +139,8 @@ static void test_established_rst_exact_resets_whatever_ack(void **state)
 
 	(void)state;
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST | TCP_FLAG_ACK,
-	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 5000)));
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(SND_NXT + 5000)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
@@ -145,7 +151,8 @@ static void test_established_rst_exact_resets_whatever_ack(void **state)
  * 5961 3.2: "the peer ... sends a RST with SEQ = the challenge ACK's
  * acknowledgment number", which then passes check 2.
  */
-static void test_established_rst_challenge_answered_by_exact_rst_resets(void **state)
+static void
+test_established_rst_challenge_answered_by_exact_rst_resets(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
 	struct tcp_verdict v;
@@ -153,14 +160,17 @@ static void test_established_rst_challenge_answered_by_exact_rst_resets(void **s
 	unsigned m;
 
 	(void)state;
-	expect_challenge(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt + 500)),
+	expect_challenge(f,
+	                 SEG_IN(.flags = TCP_FLAG_RST,
+	                        .seq = SEQ(f->peer_nxt + 500)),
 	                 TCP_WHY_RST_CHALLENGE, SND_NXT);
 	ack = OUT(f, 0)->ack.v;
 	m = fx_mark(f);
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(ack)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
-	assert_trace(f, m, TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+	assert_trace(f, m,
+	             TR_STATE(TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 	fx_free(f);
 }
 
@@ -177,15 +187,19 @@ static void test_synchronized_states_syn_challenge_acked(void **state)
 
 		print_message("  %s\n", s->name);
 		s->reach(f);
-		expect_challenge(f, SEG_IN(.flags = TCP_FLAG_SYN,
-		                           .seq = SEQ(f->peer_nxt)),
+		expect_challenge(f,
+		                 SEG_IN(.flags = TCP_FLAG_SYN,
+		                        .seq = SEQ(f->peer_nxt)),
 		                 TCP_WHY_SYN_CHALLENGE, s->snd_nxt);
 		assert_state(f, s->state);
-		/* At the right edge of RCV.WND (8191 after a FIN: it stays put). */
+		/* At the right edge of RCV.WND (8191 after a FIN: it stays
+		 * put). */
 		tcp_conn_status(&f->c, &st);
-		expect_challenge(f, SEG_IN(.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
-		                           .seq = SEQ(f->peer_nxt + st.rcv_wnd - 1),
-		                           .ack = SEQ(s->peer_ack)),
+		expect_challenge(f,
+		                 SEG_IN(.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
+		                        .seq =
+		                            SEQ(f->peer_nxt + st.rcv_wnd - 1),
+		                        .ack = SEQ(s->peer_ack)),
 		                 TCP_WHY_SYN_CHALLENGE, s->snd_nxt);
 		assert_state(f, s->state);
 		fx_free(f);
@@ -199,10 +213,13 @@ static void test_established_syn_challenge_answered_by_rst_resets(void **state)
 	struct tcp_verdict v;
 
 	(void)state;
-	expect_challenge(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt + 9)),
+	expect_challenge(f,
+	                 SEG_IN(.flags = TCP_FLAG_SYN,
+	                        .seq = SEQ(f->peer_nxt + 9)),
 	                 TCP_WHY_SYN_CHALLENGE, SND_NXT);
 	/* The peer has no connection: 3.10.7.1 RST <SEQ=SEG.ACK>. */
-	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(OUT(f, 0)->ack.v)));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST,
+	                       .seq = SEQ(OUT(f, 0)->ack.v)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
 	assert_int_equal(f->c.err, TCP_ERESET);
@@ -243,7 +260,8 @@ static void test_synchronized_states_rst_in_window_resets_legacy(void **state)
 		assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 		assert_state(f, TCP_CLOSED);
 		assert_no_output(f);
-		assert_trace(f, m, TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_RCV_RST));
+		assert_trace(f, m,
+		             TR_STATE(s->state, TCP_CLOSED, TCP_CAUSE_RCV_RST));
 		fx_free(f);
 	}
 }
@@ -276,8 +294,9 @@ static void test_established_ack_below_lower_bound_challenge_acked(void **state)
 	uint32_t low = SND_NXT - f->c.max_snd_wnd;
 
 	(void)state;
-	expect_challenge(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(low - 1),
-	                           .payload = payload, .payload_bytes = 10),
+	expect_challenge(f,
+	                 SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(low - 1),
+	                        .payload = payload, .payload_bytes = 10),
 	                 TCP_WHY_ACK_NOT_ACCEPTABLE, SND_NXT);
 	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt);
 	assert_int_equal(f->c.rx.len, 0);
@@ -292,7 +311,8 @@ static void test_established_ack_at_snd_nxt_accepted(void **state)
 
 	(void)state;
 	tcp_conn_send(&f->c, &f->env, f->now_us, payload, 20, 0, &f->out);
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 20)));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 20)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_int_equal(f->c.snd_una.v, SND_NXT + 20);
 	fx_free(f);
@@ -305,14 +325,17 @@ static void test_established_ack_above_snd_nxt_challenge_acked(void **state)
 
 	(void)state;
 	tcp_conn_send(&f->c, &f->env, f->now_us, payload, 20, 0, &f->out);
-	expect_challenge(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 21)),
+	expect_challenge(f,
+	                 SEG_IN(.seq = SEQ(f->peer_nxt),
+	                        .ack = SEQ(SND_NXT + 21)),
 	                 TCP_WHY_ACK_NOT_ACCEPTABLE, SND_NXT + 20);
 	assert_int_equal(f->c.snd_una.v, SND_NXT);
 	fx_free(f);
 }
 
 /* The ACK range applies in every synchronized state. */
-static void test_synchronized_states_ack_above_snd_nxt_challenge_acked(void **state)
+static void
+test_synchronized_states_ack_above_snd_nxt_challenge_acked(void **state)
 {
 	(void)state;
 	for (unsigned i = 0; i < TCP_ARRAY_LEN(SYNC); i++) {
@@ -321,8 +344,9 @@ static void test_synchronized_states_ack_above_snd_nxt_challenge_acked(void **st
 
 		print_message("  %s\n", s->name);
 		s->reach(f);
-		expect_challenge(f, SEG_IN(.seq = SEQ(f->peer_nxt),
-		                           .ack = SEQ(s->snd_nxt + 1)),
+		expect_challenge(f,
+		                 SEG_IN(.seq = SEQ(f->peer_nxt),
+		                        .ack = SEQ(s->snd_nxt + 1)),
 		                 TCP_WHY_ACK_NOT_ACCEPTABLE, s->snd_nxt);
 		assert_state(f, s->state);
 		fx_free(f);
@@ -337,7 +361,8 @@ static void test_established_old_ack_ignored_legacy(void **state)
 	unsigned m = fx_mark(f);
 
 	(void)state;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT - 0x100000u),
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(SND_NXT - 0x100000u),
 	                       .payload = payload, .payload_bytes = 10));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt + 10);
@@ -356,7 +381,8 @@ static void test_established_challenge_acks_limited_to_10_per_5s(void **state)
 	assert_int_equal(f->cfg.challenge_ack_limit, 10);
 	assert_int_equal(f->cfg.challenge_ack_window_us, 5 * SEC);
 	for (unsigned i = 0; i < 10; i++) {
-		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 		fx_advance(f, 100000); /* 0.1 s apart */
 	}
 	expect_throttled(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE);
@@ -365,51 +391,59 @@ static void test_established_challenge_acks_limited_to_10_per_5s(void **state)
 }
 
 /* RST, SYN and bad-ACK challenges share one budget. */
-static void test_established_challenge_ack_limit_shared_by_rst_syn_ack(void **state)
+static void
+test_established_challenge_ack_limit_shared_by_rst_syn_ack(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
-	const struct tcp_seg syn = SEG_IN(.flags = TCP_FLAG_SYN,
-	                                  .seq = SEQ(f->peer_nxt));
-	const struct tcp_seg bad_ack = SEG_IN(.seq = SEQ(f->peer_nxt),
-	                                      .ack = SEQ(SND_NXT + 1));
+	const struct tcp_seg syn =
+	    SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(f->peer_nxt));
+	const struct tcp_seg bad_ack =
+	    SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 1));
 
 	(void)state;
 	for (unsigned i = 0; i < 4; i++)
-		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 	for (unsigned i = 0; i < 3; i++)
 		expect_challenge(f, syn, TCP_WHY_SYN_CHALLENGE, SND_NXT);
 	for (unsigned i = 0; i < 3; i++)
-		expect_challenge(f, bad_ack, TCP_WHY_ACK_NOT_ACCEPTABLE, SND_NXT);
+		expect_challenge(f, bad_ack, TCP_WHY_ACK_NOT_ACCEPTABLE,
+		                 SND_NXT);
 	expect_throttled(f, syn, TCP_WHY_SYN_CHALLENGE);
 	expect_throttled(f, bad_ack, TCP_WHY_ACK_NOT_ACCEPTABLE);
 	expect_throttled(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE);
 	/* The step-1 ACK for an unacceptable segment is not throttled. */
 	{
-		struct tcp_verdict v = fx_input(
-		        f, SEG_IN(.seq = SEQ(f->peer_nxt + WND), .ack = SEQ(SND_NXT)));
+		struct tcp_verdict v =
+		    fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt + WND),
+		                       .ack = SEQ(SND_NXT)));
 
-		assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
+		assert_verdict(v, TCP_DISP_DROP_ACK,
+		               TCP_WHY_SEQ_NOT_ACCEPTABLE);
 		assert_nout(f, 1);
 	}
 	fx_free(f);
 }
 
 /* The budget comes back once 5 s have passed since the window began. */
-static void test_established_challenge_ack_limit_resets_after_window(void **state)
+static void
+test_established_challenge_ack_limit_resets_after_window(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
 	uint64_t t0 = f->now_us;
 
 	(void)state;
 	for (unsigned i = 0; i < 10; i++)
-		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 	expect_throttled(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE);
 	fx_advance(f, 5 * SEC - 1);
 	assert_int_equal(f->now_us - t0, 5 * SEC - 1);
 	expect_throttled(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE);
 	fx_advance(f, 1);
 	for (unsigned i = 0; i < 10; i++)
-		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 	expect_throttled(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE);
 	fx_free(f);
 }
@@ -422,7 +456,8 @@ static void test_established_challenge_ack_limit_per_connection(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < 10; i++)
-		expect_challenge(a, RST_IN_WINDOW(a), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(a, RST_IN_WINDOW(a), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 	expect_throttled(a, RST_IN_WINDOW(a), TCP_WHY_RST_CHALLENGE);
 	expect_challenge(b, RST_IN_WINDOW(b), TCP_WHY_RST_CHALLENGE, SND_NXT);
 	fx_free(a);
@@ -437,7 +472,8 @@ static void test_established_throttled_exact_rst_still_resets(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < 10; i++)
-		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE, SND_NXT);
+		expect_challenge(f, RST_IN_WINDOW(f), TCP_WHY_RST_CHALLENGE,
+		                 SND_NXT);
 	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt)));
 	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
 	assert_state(f, TCP_CLOSED);
@@ -447,26 +483,40 @@ static void test_established_throttled_exact_rst_still_resets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_rst_at_right_edge_minus_1_challenge_acked),
+		cmocka_unit_test(
+		    test_established_rst_at_right_edge_minus_1_challenge_acked),
 		cmocka_unit_test(test_established_rst_at_right_edge_dropped),
 		cmocka_unit_test(test_established_rst_below_rcv_nxt_dropped),
-		cmocka_unit_test(test_established_rst_exact_resets_whatever_ack),
-		cmocka_unit_test(test_established_rst_challenge_answered_by_exact_rst_resets),
+		cmocka_unit_test(
+		    test_established_rst_exact_resets_whatever_ack),
+		cmocka_unit_test(
+		    test_established_rst_challenge_answered_by_exact_rst_resets),
 		cmocka_unit_test(test_synchronized_states_syn_challenge_acked),
-		cmocka_unit_test(test_established_syn_challenge_answered_by_rst_resets),
-		cmocka_unit_test(test_synchronized_states_rst_in_window_challenge_acked),
-		cmocka_unit_test(test_synchronized_states_rst_in_window_resets_legacy),
+		cmocka_unit_test(
+		    test_established_syn_challenge_answered_by_rst_resets),
+		cmocka_unit_test(
+		    test_synchronized_states_rst_in_window_challenge_acked),
+		cmocka_unit_test(
+		    test_synchronized_states_rst_in_window_resets_legacy),
 		cmocka_unit_test(test_established_ack_at_lower_bound_accepted),
-		cmocka_unit_test(test_established_ack_below_lower_bound_challenge_acked),
+		cmocka_unit_test(
+		    test_established_ack_below_lower_bound_challenge_acked),
 		cmocka_unit_test(test_established_ack_at_snd_nxt_accepted),
-		cmocka_unit_test(test_established_ack_above_snd_nxt_challenge_acked),
-		cmocka_unit_test(test_synchronized_states_ack_above_snd_nxt_challenge_acked),
+		cmocka_unit_test(
+		    test_established_ack_above_snd_nxt_challenge_acked),
+		cmocka_unit_test(
+		    test_synchronized_states_ack_above_snd_nxt_challenge_acked),
 		cmocka_unit_test(test_established_old_ack_ignored_legacy),
-		cmocka_unit_test(test_established_challenge_acks_limited_to_10_per_5s),
-		cmocka_unit_test(test_established_challenge_ack_limit_shared_by_rst_syn_ack),
-		cmocka_unit_test(test_established_challenge_ack_limit_resets_after_window),
-		cmocka_unit_test(test_established_challenge_ack_limit_per_connection),
-		cmocka_unit_test(test_established_throttled_exact_rst_still_resets),
+		cmocka_unit_test(
+		    test_established_challenge_acks_limited_to_10_per_5s),
+		cmocka_unit_test(
+		    test_established_challenge_ack_limit_shared_by_rst_syn_ack),
+		cmocka_unit_test(
+		    test_established_challenge_ack_limit_resets_after_window),
+		cmocka_unit_test(
+		    test_established_challenge_ack_limit_per_connection),
+		cmocka_unit_test(
+		    test_established_throttled_exact_rst_still_resets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

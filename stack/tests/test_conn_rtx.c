@@ -179,7 +179,8 @@ static void test_established_small_rtt_rto_floor_from_cfg(void **state)
  * RFC 6298 5.5 (MUST-19 of RFC 9293 points at 6298): every expiry doubles
  * the RTO; 2.5: a ceiling of at least 60 s.
  */
-static void test_established_repeated_timeouts_double_up_to_rto_max(void **state)
+static void
+test_established_repeated_timeouts_double_up_to_rto_max(void **state)
 {
 	static const uint64_t gap_s[] = { 1, 2, 4, 8, 16, 32, 60, 60, 60 };
 	struct tcp_cfg def;
@@ -237,7 +238,8 @@ static void test_established_ack_of_retransmission_karn_no_sample(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: the timer ----------------------------------------------- */
+/* ---- ESTABLISHED: the timer -----------------------------------------------
+ */
 
 /* RFC 6298 5.1 and 5.2: started by data, stopped when all is acked. */
 static void test_established_all_acked_rtx_timer_stopped(void **state)
@@ -278,7 +280,8 @@ static void test_established_partial_ack_restarts_rtx_timer(void **state)
  * (one segment: RFC 5681 loss window); the ACK lets the rest follow
  * (go back N).
  */
-static void test_established_timeout_resends_earliest_then_go_back_n(void **state)
+static void
+test_established_timeout_resends_earliest_then_go_back_n(void **state)
 {
 	struct fx *f = est();
 
@@ -364,20 +367,28 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syn_sent_no_synack_syn_resent_after_1s),
-		cmocka_unit_test(test_syn_received_no_ack_synack_resent_after_1s),
+		cmocka_unit_test(
+		    test_syn_received_no_ack_synack_resent_after_1s),
 		cmocka_unit_test(test_syn_sent_synack_after_lost_syn_rto_3s),
-		cmocka_unit_test(test_established_first_sample_srtt_r_rttvar_half),
+		cmocka_unit_test(
+		    test_established_first_sample_srtt_r_rttvar_half),
 		cmocka_unit_test(test_established_second_sample_alpha_beta),
 		cmocka_unit_test(test_established_small_rtt_rto_floor_1s),
 		cmocka_unit_test(test_established_small_rtt_rto_floor_from_cfg),
-		cmocka_unit_test(test_established_repeated_timeouts_double_up_to_rto_max),
-		cmocka_unit_test(test_established_ack_of_retransmission_karn_no_sample),
+		cmocka_unit_test(
+		    test_established_repeated_timeouts_double_up_to_rto_max),
+		cmocka_unit_test(
+		    test_established_ack_of_retransmission_karn_no_sample),
 		cmocka_unit_test(test_established_all_acked_rtx_timer_stopped),
-		cmocka_unit_test(test_established_partial_ack_restarts_rtx_timer),
-		cmocka_unit_test(test_established_timeout_resends_earliest_then_go_back_n),
+		cmocka_unit_test(
+		    test_established_partial_ack_restarts_rtx_timer),
+		cmocka_unit_test(
+		    test_established_timeout_resends_earliest_then_go_back_n),
 		cmocka_unit_test(test_fin_wait_1_no_ack_fin_resent_after_1s),
-		cmocka_unit_test(test_fin_wait_1_lost_data_and_fin_resent_together),
-		cmocka_unit_test(test_established_r1_timeouts_soft_error_then_cleared),
+		cmocka_unit_test(
+		    test_fin_wait_1_lost_data_and_fin_resent_together),
+		cmocka_unit_test(
+		    test_established_r1_timeouts_soft_error_then_cleared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

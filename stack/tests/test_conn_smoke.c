@@ -11,10 +11,12 @@
 static void test_fixtures_reach_every_state(void **state)
 {
 	void (*reach[])(struct fx *) = {
-		fx_listen,      fx_syn_received, fx_syn_sent,
-		fx_syn_received_active, fx_established, fx_established_active,
-		fx_fin_wait_1,  fx_fin_wait_2,   fx_close_wait,
-		fx_closing,     fx_last_ack,     fx_time_wait,
+		fx_listen,      fx_syn_received,
+		fx_syn_sent,    fx_syn_received_active,
+		fx_established, fx_established_active,
+		fx_fin_wait_1,  fx_fin_wait_2,
+		fx_close_wait,  fx_closing,
+		fx_last_ack,    fx_time_wait,
 	};
 	unsigned i;
 
@@ -80,13 +82,14 @@ static unsigned deliver(struct end *from, struct end *to,
 	for (i = 0; i < n; i++)
 		if (copy[i].seg.payload)
 			copy[i].seg.payload =
-			        data + (copy[i].seg.payload - from->data);
+			    data + (copy[i].seg.payload - from->data);
 	tcp_out_reset(&from->out);
 	for (i = 0; i < n; i++) {
 		if (drop_every && copy[i].seg.payload_bytes > 0 &&
 		    ++data_seen % drop_every == 0)
 			continue;
-		tcp_conn_input(&to->c, env, now, &to->t, &copy[i].seg, &to->out);
+		tcp_conn_input(&to->c, env, now, &to->t, &copy[i].seg,
+		               &to->out);
 	}
 	/* Read what is in order while later data may still be held. */
 	if (to == eager_reader && sink_len < sink_cap) {
@@ -103,7 +106,8 @@ static void pump(struct end *a, struct end *b, const struct tcp_env *env,
                  uint64_t *now)
 {
 	for (int rounds = 0; rounds < 10000; rounds++) {
-		unsigned moved = deliver(a, b, env, *now) + deliver(b, a, env, *now);
+		unsigned moved =
+		    deliver(a, b, env, *now) + deliver(b, a, env, *now);
 
 		if (moved == 0) {
 			uint64_t da = tcp_conn_next_deadline_us(&a->c);
@@ -117,8 +121,10 @@ static void pump(struct end *a, struct end *b, const struct tcp_env *env,
 			tcp_conn_poll(&a->c, env, *now, &a->out);
 			tcp_conn_poll(&b->c, env, *now, &b->out);
 			if (a->out.n == 0 && b->out.n == 0 &&
-			    (a->c.state == TCP_CLOSED || a->c.state == TCP_TIME_WAIT) &&
-			    (b->c.state == TCP_CLOSED || b->c.state == TCP_TIME_WAIT))
+			    (a->c.state == TCP_CLOSED ||
+			     a->c.state == TCP_TIME_WAIT) &&
+			    (b->c.state == TCP_CLOSED ||
+			     b->c.state == TCP_TIME_WAIT))
 				return;
 		}
 	}
@@ -167,7 +173,8 @@ static void run_pair_transfer_and_close(unsigned lose_every)
 	memset(&lt.raddr, 0, sizeof(lt.raddr));
 	lt.rport = 0;
 	assert_int_equal(tcp_conn_open_passive(&b.c, &env, now, &lt), 0);
-	assert_int_equal(tcp_conn_open_active(&a.c, &env, now, &a.t, &a.out), 0);
+	assert_int_equal(tcp_conn_open_active(&a.c, &env, now, &a.t, &a.out),
+	                 0);
 	pump(&a, &b, &env, &now);
 	assert_string_equal(tcp_state_name(a.c.state), "ESTABLISHED");
 	assert_string_equal(tcp_state_name(b.c.state), "ESTABLISHED");
@@ -178,7 +185,8 @@ static void run_pair_transfer_and_close(unsigned lose_every)
 	while (rcvd < sizeof(msg)) {
 		if (sent < sizeof(msg)) {
 			r = tcp_conn_send(&a.c, &env, now, msg + sent,
-			                  (uint32_t)(sizeof(msg) - sent), 0, &a.out);
+			                  (uint32_t)(sizeof(msg) - sent), 0,
+			                  &a.out);
 			assert_true(r >= 0);
 			sent += (uint32_t)r;
 		}
@@ -198,11 +206,15 @@ static void run_pair_transfer_and_close(unsigned lose_every)
 	assert_memory_equal(msg, got, sizeof(msg));
 	drop_every = 0;
 
-	assert_int_equal(tcp_conn_close(&a.c, &env, now, TCP_CLOSE_SEND, &a.out), 0);
+	assert_int_equal(tcp_conn_close(&a.c, &env, now, TCP_CLOSE_SEND,
+	                                &a.out),
+	                 0);
 	pump(&a, &b, &env, &now);
 	assert_string_equal(tcp_state_name(b.c.state), "CLOSE-WAIT");
 	assert_int_equal(tcp_conn_recv(&b.c, &env, now, got, 10, &b.out), 0);
-	assert_int_equal(tcp_conn_close(&b.c, &env, now, TCP_CLOSE_SEND, &b.out), 0);
+	assert_int_equal(tcp_conn_close(&b.c, &env, now, TCP_CLOSE_SEND,
+	                                &b.out),
+	                 0);
 	pump(&a, &b, &env, &now);
 	assert_string_equal(tcp_state_name(b.c.state), "CLOSED");
 	assert_string_equal(tcp_state_name(a.c.state), "CLOSED");
@@ -230,7 +242,8 @@ static void test_pair_transfer_with_loss_delivers_exact_bytes(void **state)
  * Regression: two holes open, the first filled, then the second. The block
  * beyond the second hole must still be found where it was written.
  */
-static void test_established_two_holes_filled_in_order_delivers_bytes(void **state)
+static void
+test_established_two_holes_filled_in_order_delivers_bytes(void **state)
 {
 	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
 	uint8_t data[500], got[600];
@@ -266,8 +279,10 @@ int main(void)
 		cmocka_unit_test(test_fixtures_reach_every_state),
 		cmocka_unit_test(test_time_wait_timeout_closes_after_2msl),
 		cmocka_unit_test(test_pair_transfer_and_close),
-		cmocka_unit_test(test_pair_transfer_with_loss_delivers_exact_bytes),
-		cmocka_unit_test(test_established_two_holes_filled_in_order_delivers_bytes),
+		cmocka_unit_test(
+		    test_pair_transfer_with_loss_delivers_exact_bytes),
+		cmocka_unit_test(
+		    test_established_two_holes_filled_in_order_delivers_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

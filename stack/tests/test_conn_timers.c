@@ -28,7 +28,8 @@ static void zero_window(struct fx *f)
 	fx_clear(f);
 }
 
-/* ---- ESTABLISHED: zero window ---------------------------------------------- */
+/* ---- ESTABLISHED: zero window ----------------------------------------------
+ */
 
 /* SHLD-29, MUST-36: the first probe about one RTO after the window closed. */
 static void test_established_zero_window_first_probe_after_rto(void **state)
@@ -73,7 +74,8 @@ static void test_established_zero_window_probe_backoff_capped(void **state)
  * the connection (1 hour of virtual time); MUST-36: when the window opens,
  * transmission resumes at once.
  */
-static void test_established_zero_window_answered_probes_survive_1h(void **state)
+static void
+test_established_zero_window_answered_probes_survive_1h(void **state)
 {
 	struct fx *f = est();
 	uint64_t end;
@@ -182,7 +184,8 @@ static void test_established_close_behind_zero_window_probed(void **state)
 	fx_free(f);
 }
 
-/* ---- ESTABLISHED: keep-alive ---------------------------------------------- */
+/* ---- ESTABLISHED: keep-alive ----------------------------------------------
+ */
 
 /* MUST-25: off by default: nothing after hours of idleness. */
 static void test_established_keepalive_default_off_no_probe(void **state)
@@ -248,7 +251,8 @@ static void test_established_keepalive_answered_next_after_idle(void **state)
 	fx_free(f);
 }
 
-/* MUST-26: no probe while data is waiting for acknowledgment or traffic flows. */
+/* MUST-26: no probe while data is waiting for acknowledgment or traffic flows.
+ */
 static void test_established_keepalive_traffic_postpones_probe(void **state)
 {
 	struct fx *f = est();
@@ -259,7 +263,8 @@ static void test_established_keepalive_traffic_postpones_probe(void **state)
 	fx_advance(f, 3600 * SEC);
 	fx_data(f, f->peer_nxt, d, 10);
 	f->peer_nxt += 10;
-	assert_int_equal(fx_run_until_output(f, 3 * 3600 * SEC), f->cfg.delack_us);
+	assert_int_equal(fx_run_until_output(f, 3 * 3600 * SEC),
+	                 f->cfg.delack_us);
 	assert_int_equal(OUT(f, 0)->ack.v, f->peer_nxt); /* the delayed ACK */
 	assert_int_equal(fx_run_until_output(f, 3 * 3600 * SEC),
 	                 f->cfg.keepalive_idle_us - f->cfg.delack_us);
@@ -267,7 +272,8 @@ static void test_established_keepalive_traffic_postpones_probe(void **state)
 }
 
 /* MUST-29: one unanswered probe does not end the connection. */
-static void test_established_keepalive_one_unanswered_probe_survives(void **state)
+static void
+test_established_keepalive_one_unanswered_probe_survives(void **state)
 {
 	struct fx *f = est();
 
@@ -302,10 +308,9 @@ static void test_established_keepalive_probes_unanswered_etimedout(void **state)
 		}
 	}
 	assert_int_equal(probes, f->cfg.keepalive_probes);
-	assert_int_equal(f->now_us - t0,
-	                 f->cfg.keepalive_idle_us +
-	                         f->cfg.keepalive_probes *
-	                                 f->cfg.keepalive_intvl_us);
+	assert_int_equal(f->now_us - t0, f->cfg.keepalive_idle_us +
+	                                     f->cfg.keepalive_probes *
+	                                         f->cfg.keepalive_intvl_us);
 	assert_int_equal(f->c.err, TCP_ETIMEDOUT);
 	assert_true(fx_saw_transition(f, TCP_ESTABLISHED, TCP_CLOSED));
 	assert_int_equal(f->trace[f->trace_n - 1].cause,
@@ -313,7 +318,8 @@ static void test_established_keepalive_probes_unanswered_etimedout(void **state)
 	fx_free(f);
 }
 
-/* ---- User timeout / R2 ---------------------------------------------------- */
+/* ---- User timeout / R2 ----------------------------------------------------
+ */
 
 /* 3.10.8 USER TIMEOUT (MUST-20): data unacked for user_timeout_us. */
 static void test_established_silent_peer_user_timeout_etimedout(void **state)
@@ -331,7 +337,8 @@ static void test_established_silent_peer_user_timeout_etimedout(void **state)
 	assert_state(f, TCP_CLOSED);
 	assert_true(f->now_us - t0 <= f->cfg.user_timeout_us);
 	assert_int_equal(f->c.err, TCP_ETIMEDOUT);
-	assert_int_equal(f->trace[f->trace_n - 1].cause, TCP_CAUSE_TIMEOUT_USER);
+	assert_int_equal(f->trace[f->trace_n - 1].cause,
+	                 TCP_CAUSE_TIMEOUT_USER);
 	assert_int_equal(tcp_conn_send(&f->c, &f->env, f->now_us, b, 4, 0,
 	                               &f->out),
 	                 TCP_ETIMEDOUT);
@@ -397,23 +404,40 @@ static void test_syn_sent_no_answer_gives_up_after_syn_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_established_zero_window_first_probe_after_rto),
-		cmocka_unit_test(test_established_zero_window_probe_backoff_capped),
-		cmocka_unit_test(test_established_zero_window_answered_probes_survive_1h),
-		cmocka_unit_test(test_established_window_shrinks_no_data_beyond_edge),
-		cmocka_unit_test(test_established_window_shrinks_to_zero_probed_forever),
-		cmocka_unit_test(test_established_close_behind_zero_window_probed),
-		cmocka_unit_test(test_established_keepalive_default_off_no_probe),
-		cmocka_unit_test(test_established_keepalive_on_probe_after_idle),
-		cmocka_unit_test(test_established_keepalive_by_cfg_probe_after_idle),
-		cmocka_unit_test(test_established_keepalive_answered_next_after_idle),
-		cmocka_unit_test(test_established_keepalive_traffic_postpones_probe),
-		cmocka_unit_test(test_established_keepalive_one_unanswered_probe_survives),
-		cmocka_unit_test(test_established_keepalive_probes_unanswered_etimedout),
-		cmocka_unit_test(test_established_silent_peer_user_timeout_etimedout),
-		cmocka_unit_test(test_established_user_timeout_set_per_connection),
-		cmocka_unit_test(test_established_partial_ack_then_silence_etimedout),
-		cmocka_unit_test(test_syn_sent_no_answer_gives_up_after_syn_timeout),
+		cmocka_unit_test(
+		    test_established_zero_window_first_probe_after_rto),
+		cmocka_unit_test(
+		    test_established_zero_window_probe_backoff_capped),
+		cmocka_unit_test(
+		    test_established_zero_window_answered_probes_survive_1h),
+		cmocka_unit_test(
+		    test_established_window_shrinks_no_data_beyond_edge),
+		cmocka_unit_test(
+		    test_established_window_shrinks_to_zero_probed_forever),
+		cmocka_unit_test(
+		    test_established_close_behind_zero_window_probed),
+		cmocka_unit_test(
+		    test_established_keepalive_default_off_no_probe),
+		cmocka_unit_test(
+		    test_established_keepalive_on_probe_after_idle),
+		cmocka_unit_test(
+		    test_established_keepalive_by_cfg_probe_after_idle),
+		cmocka_unit_test(
+		    test_established_keepalive_answered_next_after_idle),
+		cmocka_unit_test(
+		    test_established_keepalive_traffic_postpones_probe),
+		cmocka_unit_test(
+		    test_established_keepalive_one_unanswered_probe_survives),
+		cmocka_unit_test(
+		    test_established_keepalive_probes_unanswered_etimedout),
+		cmocka_unit_test(
+		    test_established_silent_peer_user_timeout_etimedout),
+		cmocka_unit_test(
+		    test_established_user_timeout_set_per_connection),
+		cmocka_unit_test(
+		    test_established_partial_ack_then_silence_etimedout),
+		cmocka_unit_test(
+		    test_syn_sent_no_answer_gives_up_after_syn_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

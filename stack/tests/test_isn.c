@@ -4,10 +4,10 @@
  * vectors of its paper, the 4 us clock (MUST-8) and the per-tuple keyed
  * offset (SHLD-1).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include "tcpref/isn.h"

@@ -6,10 +6,10 @@
  * ports and the packet entry point. Every state is reached through real
  * segments and user calls (STYLE R34); segments come from templates (R33).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include <string.h>

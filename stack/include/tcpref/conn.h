@@ -24,8 +24,8 @@ enum tcp_profile {
 };
 
 struct tcp_cfg {
-	bool rfc5961;     /* RFC 5961 RST/SYN/ACK checks (3.10.7.4, MAY-12) */
-	bool rfc1337;     /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT hazard) */
+	bool rfc5961; /* RFC 5961 RST/SYN/ACK checks (3.10.7.4, MAY-12) */
+	bool rfc1337; /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT hazard) */
 	bool delayed_ack; /* SHLD-18 */
 	bool nagle;       /* SHLD-7; per connection with tcp_conn_set_nodelay */
 	bool keepalive;   /* default for new connections; off (MUST-25) */
@@ -47,10 +47,10 @@ struct tcp_cfg {
 	uint64_t delack_us;               /* < 500 ms (MUST-40) */
 	uint64_t keepalive_idle_us;       /* >= 2 h by default (MUST-28) */
 	uint64_t keepalive_intvl_us;      /* between unanswered probes */
-	uint32_t keepalive_probes;        /* probes before giving up (MUST-29) */
-	uint32_t initial_window_segs;     /* 0: RFC 5681 3.1 formula */
-	uint64_t persist_max_us;          /* cap of zero-window probe backoff */
-	uint64_t sws_override_us;         /* RFC 9293 3.8.6.2.1 override timer */
+	uint32_t keepalive_probes;    /* probes before giving up (MUST-29) */
+	uint32_t initial_window_segs; /* 0: RFC 5681 3.1 formula */
+	uint64_t persist_max_us;      /* cap of zero-window probe backoff */
+	uint64_t sws_override_us;     /* RFC 9293 3.8.6.2.1 override timer */
 };
 
 /* Fills *cfg with the values of a profile. */
@@ -76,7 +76,8 @@ struct tcp_trace_ev {
 };
 
 struct tcp_env {
-	/* Initial send sequence number for a new connection (RFC 6528 style). */
+	/* Initial send sequence number for a new connection (RFC 6528 style).
+	 */
 	uint32_t (*isn)(void *ctx, const struct tcp_tuple *t, uint64_t now_us);
 	/* A local port for an active open without one. */
 	uint16_t (*ephemeral_port)(void *ctx);
@@ -166,28 +167,29 @@ struct tcp_reasm {
 };
 
 /* Bits of tcp_conn.fl. */
-#define TCP_CF_PASSIVE 0x00000001u   /* SYN-RECEIVED entered from LISTEN (MUST-11) */
+#define TCP_CF_PASSIVE                                                         \
+	0x00000001u /* SYN-RECEIVED entered from LISTEN (MUST-11) */
 #define TCP_CF_FIN_QUEUED 0x00000002u /* user CLOSE: FIN after the data */
-#define TCP_CF_FIN_SENT 0x00000004u  /* FIN has sequence number fin_seq */
-#define TCP_CF_FIN_RCVD 0x00000008u  /* peer's FIN accepted */
-#define TCP_CF_TS 0x00000010u        /* timestamps negotiated */
-#define TCP_CF_SACK 0x00000020u      /* SACK permitted both ways */
-#define TCP_CF_WS 0x00000040u        /* window scaling both ways */
-#define TCP_CF_NODELAY 0x00000080u   /* Nagle off (MUST-17) */
-#define TCP_CF_KEEPALIVE 0x00000100u /* keep-alives on (MUST-24) */
-#define TCP_CF_APP_GONE 0x00000200u  /* full close: no more reading */
-#define TCP_CF_ACK_NOW 0x00000400u   /* an ACK must go out now */
-#define TCP_CF_RECOVERY 0x00000800u  /* in fast recovery (RFC 5681 3.2) */
+#define TCP_CF_FIN_SENT 0x00000004u   /* FIN has sequence number fin_seq */
+#define TCP_CF_FIN_RCVD 0x00000008u   /* peer's FIN accepted */
+#define TCP_CF_TS 0x00000010u         /* timestamps negotiated */
+#define TCP_CF_SACK 0x00000020u       /* SACK permitted both ways */
+#define TCP_CF_WS 0x00000040u         /* window scaling both ways */
+#define TCP_CF_NODELAY 0x00000080u    /* Nagle off (MUST-17) */
+#define TCP_CF_KEEPALIVE 0x00000100u  /* keep-alives on (MUST-24) */
+#define TCP_CF_APP_GONE 0x00000200u   /* full close: no more reading */
+#define TCP_CF_ACK_NOW 0x00000400u    /* an ACK must go out now */
+#define TCP_CF_RECOVERY 0x00000800u   /* in fast recovery (RFC 5681 3.2) */
 #define TCP_CF_RTT_TIMING 0x00001000u /* rtt_seq/rtt_start_us valid */
-#define TCP_CF_RCV_URG 0x00002000u   /* rcv_up valid */
-#define TCP_CF_SND_URG 0x00004000u   /* snd_up valid */
+#define TCP_CF_RCV_URG 0x00002000u    /* rcv_up valid */
+#define TCP_CF_SND_URG 0x00004000u    /* snd_up valid */
 #define TCP_CF_SOFT_ERROR 0x00008000u /* R1 passed (MUST-47 soft error) */
-#define TCP_CF_RTX_SYN 0x00010000u   /* the SYN was retransmitted (6298 5.7) */
-#define TCP_CF_PEER_WS 0x00020000u   /* the SYN we got carried WS */
-#define TCP_CF_PEER_TS 0x00040000u   /* ... TSopt */
-#define TCP_CF_PEER_SACK 0x00080000u /* ... SACK-permitted */
+#define TCP_CF_RTX_SYN 0x00010000u    /* the SYN was retransmitted (6298 5.7) */
+#define TCP_CF_PEER_WS 0x00020000u    /* the SYN we got carried WS */
+#define TCP_CF_PEER_TS 0x00040000u    /* ... TSopt */
+#define TCP_CF_PEER_SACK 0x00080000u  /* ... SACK-permitted */
 #define TCP_CF_URG_SIGNAL 0x00100000u /* urgent pointer advanced, unread */
-#define TCP_CF_OUT_BLOCKED 0x00200000u /* *out was full: poll again now */
+#define TCP_CF_OUT_BLOCKED 0x00200000u   /* *out was full: poll again now */
 #define TCP_CF_PERSIST_PROBE 0x00400000u /* snd_nxt advanced by a probe */
 
 struct tcp_conn {
@@ -202,12 +204,12 @@ struct tcp_conn {
 	tcp_seq iss;
 	tcp_seq snd_una;
 	tcp_seq snd_nxt;
-	tcp_seq snd_max;  /* highest sequence number sent + 1 */
+	tcp_seq snd_max; /* highest sequence number sent + 1 */
 	tcp_seq snd_wl1;
 	tcp_seq snd_wl2;
-	tcp_seq snd_up;   /* first octet after urgent data (MUST-62) */
-	tcp_seq fin_seq;  /* sequence number of our FIN when FIN_SENT */
-	tcp_seq recover;  /* RFC 6582 recovery point */
+	tcp_seq snd_up;       /* first octet after urgent data (MUST-62) */
+	tcp_seq fin_seq;      /* sequence number of our FIN when FIN_SENT */
+	tcp_seq recover;      /* RFC 6582 recovery point */
 	uint32_t snd_wnd;     /* scaled, bytes */
 	uint32_t max_snd_wnd; /* largest window seen (RFC 5961 5.2, SWS) */
 	uint16_t snd_mss;     /* effective send MSS, without options */
@@ -219,8 +221,8 @@ struct tcp_conn {
 	tcp_seq irs;
 	tcp_seq rcv_nxt;
 	tcp_seq rcv_up;
-	tcp_seq rcv_adv;   /* right edge last advertised: never moves left */
-	uint32_t rcv_wnd;  /* bytes */
+	tcp_seq rcv_adv;  /* right edge last advertised: never moves left */
+	uint32_t rcv_wnd; /* bytes */
 
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent;
@@ -229,15 +231,15 @@ struct tcp_conn {
 	tcp_seq last_ack_sent;
 
 	/* RTT estimation (RFC 6298), microseconds. */
-	uint32_t srtt_us;  /* 0: no sample yet */
+	uint32_t srtt_us; /* 0: no sample yet */
 	uint32_t rttvar_us;
-	uint32_t rto_us;   /* current RTO including backoff */
-	tcp_seq rtt_seq;   /* segment being timed */
+	uint32_t rto_us; /* current RTO including backoff */
+	tcp_seq rtt_seq; /* segment being timed */
 	uint64_t rtt_start_us;
 
 	/* Congestion control (RFC 5681). */
-	uint32_t cwnd;     /* bytes */
-	uint32_t ssthresh; /* bytes */
+	uint32_t cwnd;        /* bytes */
+	uint32_t ssthresh;    /* bytes */
 	uint32_t bytes_acked; /* for congestion avoidance */
 	uint8_t dupacks;
 
@@ -250,10 +252,10 @@ struct tcp_conn {
 	uint64_t t_delack;
 	uint64_t t_keepalive;
 	uint64_t t_timewait;
-	uint64_t t_sws;         /* sender SWS override */
-	uint64_t rtx_first_us;  /* user timeout base; TCP_NO_DEADLINE: none */
-	uint64_t last_rcv_us;   /* for keep-alive idleness */
-	uint64_t last_snd_us;   /* for idle restart (RFC 5681 4.1) */
+	uint64_t t_sws;           /* sender SWS override */
+	uint64_t rtx_first_us;    /* user timeout base; TCP_NO_DEADLINE: none */
+	uint64_t last_rcv_us;     /* for keep-alive idleness */
+	uint64_t last_snd_us;     /* for idle restart (RFC 5681 4.1) */
 	uint64_t user_timeout_us; /* per connection R2 (MUST-21) */
 
 	/* RFC 5961 7 challenge ACK throttle, per connection. */
@@ -345,19 +347,19 @@ struct tcp_status {
 	uint32_t bytes_unacked; /* in flight */
 	uint32_t bytes_unsent;  /* queued, not yet sent */
 	uint32_t bytes_readable;
-	uint32_t urgent_bytes;  /* unread urgent data (MUST-33) */
-	bool urgent_signal;     /* urgent pointer advanced (MUST-32) */
-	bool soft_error;        /* R1 passed (MUST-47, SHLD-9) */
-	bool peer_fin;          /* peer closed gracefully (MUST-12) */
-	int err;                /* pending ERESET etc.: abortive end */
+	uint32_t urgent_bytes; /* unread urgent data (MUST-33) */
+	bool urgent_signal;    /* urgent pointer advanced (MUST-32) */
+	bool soft_error;       /* R1 passed (MUST-47, SHLD-9) */
+	bool peer_fin;         /* peer closed gracefully (MUST-12) */
+	int err;               /* pending ERESET etc.: abortive end */
 	uint32_t srtt_us, rto_us, cwnd, ssthresh;
 	uint16_t snd_mss;
 };
 void tcp_conn_status(const struct tcp_conn *c, struct tcp_status *st);
 
 /* Socket options. */
-void tcp_conn_set_nodelay(struct tcp_conn *c, bool on);   /* MUST-17 */
-void tcp_conn_set_keepalive(struct tcp_conn *c, bool on); /* MUST-24 */
+void tcp_conn_set_nodelay(struct tcp_conn *c, bool on);          /* MUST-17 */
+void tcp_conn_set_keepalive(struct tcp_conn *c, bool on);        /* MUST-24 */
 void tcp_conn_set_user_timeout(struct tcp_conn *c, uint64_t us); /* MUST-21 */
 
 /* ---- Events ------------------------------------------------------------ */

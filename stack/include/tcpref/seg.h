@@ -30,14 +30,14 @@ struct tcp_sack_block {
 
 /* The TCP options the reference understands, decoded. */
 struct tcp_opts {
-	uint8_t present;  /* TCP_OPTF_* */
-	uint8_t ws_shift; /* window scale as received (may exceed 14) */
-	uint16_t mss;     /* MSS option value */
-	uint32_t tsval;   /* TSopt TSval */
-	uint32_t tsecr;   /* TSopt TSecr */
-	uint8_t sack_n;   /* number of SACK blocks in sack[] */
+	uint8_t present;   /* TCP_OPTF_* */
+	uint8_t ws_shift;  /* window scale as received (may exceed 14) */
+	uint16_t mss;      /* MSS option value */
+	uint32_t tsval;    /* TSopt TSval */
+	uint32_t tsecr;    /* TSopt TSecr */
+	uint8_t sack_n;    /* number of SACK blocks in sack[] */
 	uint8_t unknown_n; /* options skipped: unknown kind or bad length */
-	uint8_t raw_len;   /* length of the option area (parse) / of raw (emit) */
+	uint8_t raw_len; /* length of the option area (parse) / of raw (emit) */
 	struct tcp_sack_block sack[TCP_SACK_MAX];
 	const uint8_t *raw; /* the option area as received (parse), borrowed */
 };
@@ -47,7 +47,7 @@ struct tcp_seg {
 	uint16_t sport; /* host byte order */
 	uint16_t dport;
 	tcp_seq seq;
-	tcp_seq ack;   /* meaningful only with TCP_FLAG_ACK */
+	tcp_seq ack;    /* meaningful only with TCP_FLAG_ACK */
 	uint16_t flags; /* TCP_FLAG_* */
 	uint16_t wnd;   /* the window field, unscaled */
 	uint16_t urp;   /* urgent pointer field */
@@ -67,9 +67,9 @@ static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
 /*
  * Parses the 'len' bytes of a TCP segment at 'tcp'. On failure *seg holds
  * what could be decoded: nothing (TRUNCATED), the fixed header (BAD_DOFF),
- * everything (BAD_CSUM), the header and earlier options (BAD_OPTION). When src and dst are
- * both non-NULL the checksum is verified (MUST-3); otherwise it is not.
- * Returns TCP_WHY_NONE and fills *seg, or the reason the segment must be
+ * everything (BAD_CSUM), the header and earlier options (BAD_OPTION). When src
+ * and dst are both non-NULL the checksum is verified (MUST-3); otherwise it is
+ * not. Returns TCP_WHY_NONE and fills *seg, or the reason the segment must be
  * dropped: TRUNCATED, BAD_DOFF, BAD_CSUM or BAD_OPTION (an impossible option
  * length, MUST-7; *seg then holds the header and the options before the bad
  * one). Options of unknown kinds are skipped by their length (MUST-6); a

@@ -161,7 +161,7 @@ struct tcp_wire_opt_iter {
 
 struct tcp_wire_opt {
 	uint8_t kind;
-	uint8_t len;        /* total length incl. kind and length bytes */
+	uint8_t len;         /* total length incl. kind and length bytes */
 	const uint8_t *data; /* len - 2 bytes of option data (NULL for NOP) */
 	size_t off;          /* offset of the kind byte in the option area */
 };

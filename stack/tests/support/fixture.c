@@ -148,9 +148,8 @@ void fx_assert_verdict(struct tcp_verdict v, enum tcp_disp disp,
 		                          "DROP_RST" };
 
 	if (v.disp != disp || v.why != why) {
-		fprintf(stderr,
-		        "%s:%d: verdict: expected %s/%s, got %s/%s\n", file,
-		        line, (unsigned)disp < 4 ? dn[disp] : "?",
+		fprintf(stderr, "%s:%d: verdict: expected %s/%s, got %s/%s\n",
+		        file, line, (unsigned)disp < 4 ? dn[disp] : "?",
 		        tcp_why_name(why),
 		        (unsigned)v.disp < 4 ? dn[v.disp] : "?",
 		        tcp_why_name(v.why));
@@ -173,7 +172,8 @@ int fx_saw_drop_since(const struct fx *f, unsigned mark, enum tcp_why why)
 	unsigned i;
 
 	for (i = mark; i < f->trace_n; i++)
-		if (f->trace[i].kind == TCP_TRACE_DROP && f->trace[i].why == why)
+		if (f->trace[i].kind == TCP_TRACE_DROP &&
+		    f->trace[i].why == why)
 			return 1;
 	return 0;
 }
@@ -256,7 +256,7 @@ void fx_fin_wait_1(struct fx *f)
 {
 	fx_established(f);
 	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
-	                                 TCP_CLOSE_SEND, &f->out),
+	                                TCP_CLOSE_SEND, &f->out),
 	                 0);
 	assert_state(f, TCP_FIN_WAIT_1);
 	assert_nout(f, 1);
@@ -323,7 +323,8 @@ void fx_time_wait(struct fx *f)
 	fx_clear(f);
 }
 
-/* ---- Data-path helpers ---------------------------------------------------- */
+/* ---- Data-path helpers ----------------------------------------------------
+ */
 
 void fx_stamp(const struct fx *f, struct tcp_seg *s)
 {
@@ -336,7 +337,8 @@ void fx_stamp(const struct fx *f, struct tcp_seg *s)
 
 void fx_established_opts(struct fx *f, const struct tcp_opts *syn)
 {
-	struct tcp_seg s = SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN));
+	struct tcp_seg s =
+	    SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN));
 	struct tcp_verdict v;
 
 	fx_listen(f);
@@ -359,8 +361,8 @@ void fx_established_opts(struct fx *f, const struct tcp_opts *syn)
 
 struct tcp_verdict fx_ack(struct fx *f, uint32_t ack, uint16_t wnd)
 {
-	struct tcp_seg s = SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(ack),
-	                          .wnd = wnd);
+	struct tcp_seg s =
+	    SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(ack), .wnd = wnd);
 
 	fx_stamp(f, &s);
 	return fx_input(f, s);
@@ -433,7 +435,8 @@ uint64_t fx_run_until_output(struct fx *f, uint64_t max_us)
 	}
 }
 
-/* ---- Timestamps and trace checks ------------------------------------------ */
+/* ---- Timestamps and trace checks ------------------------------------------
+ */
 
 void fx_established_ts(struct fx *f, uint32_t peer_tsval)
 {
@@ -456,10 +459,11 @@ void fx_established_ts(struct fx *f, uint32_t peer_tsval)
 	assert_int_equal(OUT(f, 0)->opts.tsecr, peer_tsval);
 	our_tsval = OUT(f, 0)->opts.tsval;
 	f->peer_nxt = REMOTE_ISN + 1;
-	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1),
-	                       .opts = { .present = TCP_OPTF_TS,
-	                                 .tsval = peer_tsval,
-	                                 .tsecr = our_tsval }));
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 1),
+	                    .opts = { .present = TCP_OPTF_TS,
+	                              .tsval = peer_tsval,
+	                              .tsecr = our_tsval }));
 	assert_int_equal(v.disp, TCP_DISP_ACCEPT);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_true(f->c.fl & TCP_CF_TS);

@@ -8,10 +8,10 @@
 #ifndef TEST_FIXTURE_H
 #define TEST_FIXTURE_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include "tcpref/conn.h"
@@ -77,17 +77,17 @@ uint32_t fx_nxt(const struct fx *f); /* our SND.NXT */
  * says otherwise; after each, the output is cleared.
  */
 void fx_listen(struct fx *f);
-void fx_syn_received(struct fx *f);      /* passive: LISTEN + SYN */
-void fx_syn_sent(struct fx *f);          /* active OPEN */
+void fx_syn_received(struct fx *f);        /* passive: LISTEN + SYN */
+void fx_syn_sent(struct fx *f);            /* active OPEN */
 void fx_syn_received_active(struct fx *f); /* SYN-SENT + SYN (simultaneous) */
-void fx_established(struct fx *f);       /* passive open + final ACK */
-void fx_established_active(struct fx *f); /* active open + SYN,ACK */
-void fx_fin_wait_1(struct fx *f);        /* established + CLOSE */
-void fx_fin_wait_2(struct fx *f);        /* + ACK of our FIN */
-void fx_close_wait(struct fx *f);        /* established + peer FIN */
-void fx_closing(struct fx *f);           /* FIN-WAIT-1 + peer FIN */
-void fx_last_ack(struct fx *f);          /* CLOSE-WAIT + CLOSE */
-void fx_time_wait(struct fx *f);         /* FIN-WAIT-2 + peer FIN */
+void fx_established(struct fx *f);         /* passive open + final ACK */
+void fx_established_active(struct fx *f);  /* active open + SYN,ACK */
+void fx_fin_wait_1(struct fx *f);          /* established + CLOSE */
+void fx_fin_wait_2(struct fx *f);          /* + ACK of our FIN */
+void fx_close_wait(struct fx *f);          /* established + peer FIN */
+void fx_closing(struct fx *f);             /* FIN-WAIT-1 + peer FIN */
+void fx_last_ack(struct fx *f);            /* CLOSE-WAIT + CLOSE */
+void fx_time_wait(struct fx *f);           /* FIN-WAIT-2 + peer FIN */
 
 /* Assertions that name the field. */
 #define assert_state(f, s)                                                     \
@@ -119,7 +119,6 @@ void fx_assert_verdict(struct tcp_verdict v, enum tcp_disp disp,
 unsigned fx_transitions_since(const struct fx *f, unsigned mark);
 /* True if a drop for 'why' was traced since 'mark'. */
 int fx_saw_drop_since(const struct fx *f, unsigned mark, enum tcp_why why);
-
 
 /* ---- Data-path helpers (test_conn_rtx/cc/data/timers) -------------------- */
 
@@ -170,8 +169,8 @@ struct fx_ev {
 	enum tcp_why why;        /* TCP_TRACE_DROP */
 };
 #define TR_STATE(a, b, c)                                                      \
-	((struct fx_ev){ .kind = TCP_TRACE_STATE, .from = (a), .to = (b),      \
-	                 .cause = (c) })
+	((struct fx_ev){                                                       \
+	    .kind = TCP_TRACE_STATE, .from = (a), .to = (b), .cause = (c) })
 #define TR_DROP(w) ((struct fx_ev){ .kind = TCP_TRACE_DROP, .why = (w) })
 /* Checks that the trace since 'mark' is exactly want[0..n). */
 void fx_assert_trace(const struct fx *f, unsigned mark,
