@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The runner: walks a parsed script's events on the target's clock, injects
+ * inbound segments, matches outbound ones field by field, runs the socket
+ * calls, and records everything in a run log that the ladder diagram, the
+ * reports and the pcap writer read afterwards.
+ */
+#ifndef SHAKEDOWN_RUN_H
+#define SHAKEDOWN_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shakedown/diag.h"
+#include "shakedown/script.h"
+#include "shakedown/target.h"
+
+/* One packet as the ladder shows it: relative numbers, decoded options. */
+struct runlog_pkt {
+	char dir;          /* '<' to the stack, '>' from the stack */
+	uint16_t flags;    /* TCP_FLAG_* */
+	uint32_t seq;      /* relative to the sender's ISN */
+	uint32_t len;      /* payload bytes */
+	bool has_ack;
+	uint32_t ack;      /* relative to the receiver's ISN */
+	uint32_t win;      /* window field as sent */
+	char opts[128];    /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
+};
+
+enum runlog_kind {
+	RUNLOG_PKT,     /* a segment crossed: injected or sent by the stack */
+	RUNLOG_SYSCALL, /* a socket call and what it returned */
+	RUNLOG_COMMAND, /* a shell command (run or not) */
+	RUNLOG_NOTE,    /* something the reader should know ("skipped ...") */
+};
+
+struct runlog_ev {
+	enum runlog_kind kind;
+	uint64_t t_us;      /* target time */
+	int line;           /* script line; 0 for an unexpected packet */
+	bool unexpected;    /* a packet the script did not ask for */
+	bool failed;        /* the event where the run failed */
+	struct runlog_pkt pkt;
+	char text[192];     /* syscall/command/note text as shown */
+	char state[16];     /* stack state after the event ("ESTABLISHED") */
+	bool state_inferred; /* the state was inferred from the wire */
+};
+
+/* Everything a run produced. Owned by the caller; run_result_free(). */
+struct run_result {
+	enum { RUN_PASS, RUN_FAIL, RUN_SKIP } outcome;
+	struct diag diag;        /* why it failed (file:line: field: ...) */
+	char skip_reason[160];   /* why it was skipped */
+	double elapsed_us;       /* wall time of the run */
+	uint64_t target_us;      /* target time at the end */
+	struct runlog_ev *log;   /* events in order */
+	size_t log_n, log_cap;
+	/* Raw packets for pcap, with their target times. */
+	struct run_raw {
+		uint64_t t_us;
+		size_t len;
+		uint8_t *bytes;
+	} *raw;
+	size_t raw_n, raw_cap;
+	bool commands_skipped; /* the target did not run shell commands */
+};
+
+struct run_opts {
+	const struct target_ops *target;
+	struct target_opts topts;
+	uint64_t tolerance_us; /* real-time targets: slack around times */
+	bool keep_raw;         /* record raw packets (for --pcap-dir) */
+};
+
+/*
+ * Runs one parsed script. Returns 0 when the run happened (pass, fail or
+ * skip in r->outcome) or -1 when the target could not even start (r->diag
+ * says why). r must be zeroed; free it with run_result_free().
+ */
+int run_script(const struct script *s, const struct run_opts *o,
+               struct run_result *r);
+
+void run_result_free(struct run_result *r);
+
+#endif

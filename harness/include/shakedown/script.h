@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The script language: packetdrill's syntax (see conformance/SYNTAX.md),
+ * parsed into an event list in which every event knows its file:line:col.
+ * Parsing is separate from running (STYLE R5): script_parse() never touches
+ * a target. Anything unsupported is a parse error with a caret, never a
+ * silent skip.
+ */
+#ifndef SHAKEDOWN_SCRIPT_H
+#define SHAKEDOWN_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shakedown/diag.h"
+
+#define SCRIPT_MAX_OPTS 16   /* TCP options listed on one segment */
+#define SCRIPT_MAX_SACK 4    /* blocks in one "sack" option */
+#define SCRIPT_MAX_ARGS 8    /* arguments of one system call */
+#define SCRIPT_NAME_MAX 32   /* system call, symbol and errno names */
+
+/* ---- Time ---------------------------------------------------------------- */
+
+enum script_time_kind {
+	SCRIPT_TIME_ABS, /* "0.100": from the start of the script */
+	SCRIPT_TIME_REL, /* "+0.1": from the previous event's time */
+	SCRIPT_TIME_ANY, /* "*": whenever it happens (outbound only) */
+};
+
+/*
+ * When an event happens. A range "0.1~0.2" (or "+0~+0.3") gives an end;
+ * without one end_us == start_us. A blocking system call written
+ * "0.1...0.2 accept(...)" has its start in start_us and the time it must
+ * return in block_end_us (0 and block_end_kind ABS when not blocking).
+ */
+struct script_time {
+	enum script_time_kind kind;
+	int64_t start_us;
+	enum script_time_kind end_kind;
+	int64_t end_us;
+	bool blocking;               /* "start...end" form */
+	enum script_time_kind block_end_kind;
+	int64_t block_end_us;
+};
+
+/* ---- TCP segments -------------------------------------------------------- */
+
+enum script_opt_kind {
+	SCRIPT_OPT_NOP,
+	SCRIPT_OPT_EOL,
+	SCRIPT_OPT_MSS,    /* val */
+	SCRIPT_OPT_WSCALE, /* val */
+	SCRIPT_OPT_SACKOK,
+	SCRIPT_OPT_SACK, /* sack[0..sack_n) */
+	SCRIPT_OPT_TS,   /* val, ecr */
+};
+
+struct script_opt {
+	enum script_opt_kind kind;
+	uint32_t val; /* MSS, wscale shift, or TS val */
+	uint32_t ecr; /* TS ecr */
+	uint8_t sack_n;
+	struct {
+		uint32_t left, right; /* relative, as written ("sack 1:1001") */
+	} sack[SCRIPT_MAX_SACK];
+	int col; /* where it starts on the line, for diagnostics */
+};
+
+struct script_packet {
+	char dir;       /* '<' inbound (to the stack), '>' outbound */
+	uint16_t flags; /* TCP_FLAG_* from tcpref/wire.h */
+	uint32_t seq_start; /* relative to the sender's ISN */
+	uint32_t seq_end;
+	uint32_t len;       /* payload bytes, "(len)" */
+	bool has_ack;       /* "ack N" given */
+	uint32_t ack;       /* relative to the receiver's ISN */
+	bool has_win;       /* "win N" given (omitted outbound: unchecked) */
+	uint32_t win;
+	bool has_urg; /* "urg N" given */
+	uint16_t urg;
+	bool opts_any; /* "<...>": options not checked */
+	uint8_t opt_n; /* options as listed, in order */
+	struct script_opt opts[SCRIPT_MAX_OPTS];
+};
+
+/* ---- System calls -------------------------------------------------------- */
+
+enum script_expr_kind {
+	SCRIPT_EXPR_INT,      /* 42, -1, 0x10 */
+	SCRIPT_EXPR_ELLIPSIS, /* ... */
+	SCRIPT_EXPR_SYMBOL,   /* SOCK_STREAM, O_NONBLOCK, POLLIN */
+	SCRIPT_EXPR_STRING,   /* "text" */
+	SCRIPT_EXPR_OR,       /* a | b (lhs, rhs) */
+	SCRIPT_EXPR_LIST,     /* [a, b]: elems */
+	SCRIPT_EXPR_STRUCT,   /* {name=a, ...}: elems with field names */
+	SCRIPT_EXPR_FIELD,    /* name=value inside a struct: lhs */
+};
+
+/* An argument tree; nodes live in the script's expression pool. */
+struct script_expr {
+	enum script_expr_kind kind;
+	int64_t num;                  /* INT */
+	char name[SCRIPT_NAME_MAX];   /* SYMBOL, FIELD name, STRING (cut) */
+	int32_t lhs, rhs;             /* pool indexes, -1 when none */
+	int32_t first, count;         /* LIST/STRUCT: elems in elem pool */
+	int col;
+};
+
+struct script_syscall {
+	char name[SCRIPT_NAME_MAX]; /* "socket", "setsockopt", ... */
+	uint8_t argc;
+	int32_t args[SCRIPT_MAX_ARGS]; /* expression pool indexes */
+	int32_t ret;                   /* expected return value expression */
+	char err[SCRIPT_NAME_MAX];     /* expected errno name, "" if none */
+	char err_text[64];             /* "(Operation now in progress)" */
+};
+
+/* ---- Events -------------------------------------------------------------- */
+
+enum script_event_kind {
+	SCRIPT_EV_PACKET,
+	SCRIPT_EV_SYSCALL,
+	SCRIPT_EV_COMMAND, /* `shell command` */
+};
+
+struct script_event {
+	enum script_event_kind kind;
+	int line; /* 1-based line of the event in the script */
+	int col;  /* column where the event starts (its time) */
+	struct script_time time;
+	union {
+		struct script_packet pkt;
+		struct script_syscall sys;
+		struct {
+			int32_t text; /* offset of the command in the string pool */
+		} cmd;
+	} u;
+};
+
+/* Comment extensions: "// tags: ..." and "// requires: ...". */
+#define SCRIPT_MAX_TAGS 32
+#define SCRIPT_MAX_REQUIRES 8
+
+/*
+ * A parsed script. Owned by the caller; release with script_free(). Pools
+ * grow as needed; indexes stay valid until script_free().
+ */
+struct script {
+	char *path;                    /* as given to script_parse */
+	struct script_event *events;   /* in file order */
+	size_t event_n;
+	struct script_expr *exprs;     /* expression pool */
+	size_t expr_n, expr_cap;
+	int32_t *elems;                /* LIST/STRUCT element pool */
+	size_t elem_n, elem_cap;
+	char *strings;                 /* string pool (commands) */
+	size_t strings_n, strings_cap;
+	size_t tag_n;
+	char tags[SCRIPT_MAX_TAGS][SCRIPT_NAME_MAX];         /* MUST-11 ... */
+	size_t require_n;
+	char requires[SCRIPT_MAX_REQUIRES][SCRIPT_NAME_MAX]; /* rfc5961 ... */
+};
+
+/*
+ * Parses the 'len' bytes of 'text' (any bytes: binary, huge lines, no final
+ * newline) read from 'path'. Returns 0 and fills *s, or -1 with *d naming
+ * the first error (file:line:col, what was expected, the source line for
+ * the caret); *s is then empty and needs no script_free(). Never crashes,
+ * never reads outside text, never runs anything.
+ */
+int script_parse(struct script *s, const char *path, const char *text,
+                 size_t len, struct diag *d);
+
+/* Reads the file at path and parses it; -1 with *d for I/O errors too. */
+int script_parse_file(struct script *s, const char *path, struct diag *d);
+
+/* Frees everything script_parse() allocated. Safe on a zeroed script. */
+void script_free(struct script *s);
+
+/* Pool accessors (NULL / 0 for -1 or out-of-range indexes). */
+const struct script_expr *script_expr_at(const struct script *s, int32_t i);
+const char *script_string_at(const struct script *s, int32_t off);
+
+#endif

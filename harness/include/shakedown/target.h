@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The one small table every target implements (STYLE R4): open a fresh
+ * instance for one script run, inject an IP packet, wait for the packets the
+ * stack sends, run a socket call, run a shell command, close. The runner
+ * (run.c) only talks to targets through it.
+ */
+#ifndef SHAKEDOWN_TARGET_H
+#define SHAKEDOWN_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shakedown/diag.h"
+#include "shakedown/script.h"
+#include "tcpref/types.h"
+
+#define TARGET_PKT_MAX 65535
+
+/* Addresses and ports of a run: the stack's side and the script's side. */
+struct target_addrs {
+	struct tcp_addr stack_addr;  /* 192.0.2.1 (TEST-NET-1) by default */
+	struct tcp_addr script_addr; /* 192.0.2.2 */
+	uint16_t stack_port;         /* port the stack listens on: 8080 */
+	uint16_t script_port;        /* the script side's port: 40000 */
+};
+
+struct target_opts {
+	struct target_addrs addrs;
+	const char *profile;       /* "default", "rfc5961", "legacy" */
+	const char *script_dir;    /* folder of the script (shell commands) */
+	bool verbose;
+};
+
+/* A packet the stack sent, with the target's time of sending. */
+struct target_pkt {
+	uint64_t t_us;
+	size_t len;
+	uint8_t buf[TARGET_PKT_MAX]; /* IPv4 or IPv6 header + TCP */
+};
+
+/* What a socket call returned. */
+struct target_sysret {
+	bool done;     /* false: the call blocks (still pending) */
+	int64_t ret;   /* return value (-1 on error, as for syscalls) */
+	int err;       /* errno value, 0 when none */
+	uint64_t t_us; /* when it returned */
+	/* Values written back through pointers ([0] of getsockopt, poll). */
+	int64_t out_val;
+};
+
+struct target;
+
+struct target_ops {
+	const char *name; /* "ref", "linux" */
+	/* Creates an instance for one run; 0, or -1 with *d. */
+	int (*open)(struct target **t, const struct target_opts *o,
+	            struct diag *d);
+	/* Releases everything the instance holds. */
+	void (*close)(struct target *t);
+	/* Time since the run began, in microseconds. */
+	uint64_t (*now_us)(struct target *t);
+	/* Lets time pass until t_us (virtual: jumps; real: sleeps). */
+	int (*advance_to)(struct target *t, uint64_t t_us, struct diag *d);
+	/* Gives one IP packet to the stack at the current time. */
+	int (*inject)(struct target *t, const uint8_t *pkt, size_t len,
+	              struct diag *d);
+	/*
+	 * Waits until deadline_us for the next packet the stack sends.
+	 * Returns 1 with *p (time advances to its sending time), 0 when the
+	 * deadline passed with nothing (time is then deadline_us), -1 with *d.
+	 */
+	int (*recv)(struct target *t, uint64_t deadline_us,
+	            struct target_pkt *p, struct diag *d);
+	/*
+	 * Starts the socket call of event ev. *r tells whether it completed;
+	 * a call that blocks completes later through poll_syscall.
+	 */
+	int (*syscall)(struct target *t, const struct script *s,
+	               const struct script_event *ev, struct target_sysret *r,
+	               struct diag *d);
+	/* Whether the pending blocking call completed (r->done). */
+	int (*poll_syscall)(struct target *t, struct target_sysret *r,
+	                    struct diag *d);
+	/*
+	 * A shell command of the script. Returns 1 when run, 0 when this
+	 * target does not run commands (the reference never changes the
+	 * host), -1 with *d when it failed.
+	 */
+	int (*command)(struct target *t, const char *cmd, struct diag *d);
+	/*
+	 * The stack's state for the ladder diagram ("ESTABLISHED"), or NULL
+	 * when the target cannot tell (then the harness infers it).
+	 */
+	const char *(*state)(struct target *t);
+};
+
+/* The targets built into this harness; NULL when the name is unknown. */
+const struct target_ops *target_find(const char *name);
+
+extern const struct target_ops target_ref_ops;
+
+#endif
