@@ -18,6 +18,7 @@ void tcp_cfg_init(struct tcp_cfg *cfg, enum tcp_profile p)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->rfc5961 = true;
 	cfg->rfc1337 = false;
+	cfg->timewait_reopen = true; /* 3.6.1 MAY-2, SHLD-4: as Linux, BSD */
 	cfg->delayed_ack = true;
 	cfg->nagle = true;
 	cfg->keepalive = false; /* MUST-25: off unless asked for */
@@ -46,6 +47,7 @@ void tcp_cfg_init(struct tcp_cfg *cfg, enum tcp_profile p)
 	if (p == TCP_PROFILE_LEGACY) {
 		/* RFC 793 as written: no RFC 5961, no RFC 7323/2018 options. */
 		cfg->rfc5961 = false;
+		cfg->timewait_reopen = false; /* RFC 1122 4.2.2.13, not 793 */
 		cfg->timestamps = false;
 		cfg->sack = false;
 		cfg->wscale = false;
@@ -472,6 +474,82 @@ void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
 	c->tuple = lt;
 	c->listen_tuple = lt;
 	tcp_conn__set_state(c, env, now_us, TCP_LISTEN, cause);
+}
+
+void tcp_conn__timewait_leave(struct tcp_conn *c, const struct tcp_env *env)
+{
+	/*
+	 * RFC 9293 3.6.1 MAY-2: keep what TIME-WAIT needs for condition (2)
+	 * (see struct tcp_tw_prev), then start afresh on the same tuple. The
+	 * state stays TIME-WAIT so that the trace shows the edge E112.
+	 */
+	struct tcp_tw_prev p;
+	struct tcp_tuple t = c->tuple;
+
+	TCP_ASSERT(env, c->state == TCP_TIME_WAIT);
+	memset(&p, 0, sizeof(p));
+	p.iss = c->iss;
+	p.snd_una = c->snd_una;
+	p.snd_nxt = c->snd_nxt;
+	p.snd_max = c->snd_max;
+	p.fin_seq = c->fin_seq;
+	p.rcv_nxt = c->rcv_nxt;
+	p.rcv_adv = c->rcv_adv;
+	p.snd_wnd = c->snd_wnd;
+	p.max_snd_wnd = c->max_snd_wnd;
+	p.ts_recent = c->ts_recent;
+	p.ts_offset = c->ts_offset;
+	p.fl = c->fl & ~TCP_CF_REOPENED;
+	p.ts_recent_us = c->ts_recent_us;
+	p.peer_mss = c->peer_mss;
+	p.snd_wscale = c->snd_wscale;
+	p.rcv_wscale = c->rcv_wscale;
+	reset_vars(c);
+	c->state = TCP_TIME_WAIT;
+	c->tuple = t;
+	c->listen_tuple = t;
+	c->tw_prev = p;
+	c->fl |= TCP_CF_REOPENED;
+}
+
+void tcp_conn__return_to_timewait(struct tcp_conn *c, const struct tcp_env *env,
+                                  uint64_t now_us, enum tcp_cause cause)
+{
+	/*
+	 * RFC 9293 3.6.1 condition (2): the SYN that reopened TIME-WAIT was
+	 * an old duplicate. The new incarnation is flushed and the previous
+	 * one is back as tcp_conn__timewait_leave() saved it, answering as
+	 * before, with a fresh 2*MSL wait (MUST-13).
+	 */
+	struct tcp_tw_prev p = c->tw_prev;
+	struct tcp_tuple t = c->tuple;
+
+	TCP_ASSERT(env, c->fl & TCP_CF_REOPENED);
+	reset_vars(c);
+	c->state = TCP_SYN_RECEIVED; /* so that the trace shows the edge */
+	c->tuple = t;
+	c->listen_tuple = t;
+	c->iss = p.iss;
+	c->snd_una = p.snd_una;
+	c->snd_nxt = p.snd_nxt;
+	c->snd_max = p.snd_max;
+	c->recover = p.snd_una;
+	c->fin_seq = p.fin_seq;
+	c->rcv_nxt = p.rcv_nxt;
+	c->rcv_adv = p.rcv_adv;
+	c->last_ack_sent = p.rcv_nxt;
+	c->snd_wnd = p.snd_wnd;
+	c->max_snd_wnd = p.max_snd_wnd;
+	c->ts_recent = p.ts_recent;
+	c->ts_offset = p.ts_offset;
+	c->ts_recent_us = p.ts_recent_us;
+	c->fl = p.fl;
+	tcp_conn__set_mss(c, p.peer_mss);
+	c->snd_wscale = p.snd_wscale;
+	c->rcv_wscale = p.rcv_wscale;
+	c->last_rcv_us = now_us;
+	tcp_conn__set_state(c, env, now_us, TCP_TIME_WAIT, cause);
+	tcp_conn__start_timewait(c, now_us);
 }
 
 /* ---- Output ------------------------------------------------------------- */

@@ -120,6 +120,54 @@ input_closed(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
 /* ---- LISTEN (3.10.7.2) ----------------------------------------------------
  */
 
+/*
+ * 3.10.7.2 third (E011), shared by LISTEN and by a TIME-WAIT reopened with
+ * a new SYN (3.6.1 MAY-2): RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, ISS = iss,
+ * send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, SND.NXT = ISS + 1, SND.UNA =
+ * ISS, enter SYN-RECEIVED because of 'cause'.
+ */
+static void syn_open(struct tcp_conn *c, const struct tcp_env *env,
+                     uint64_t now_us, const struct tcp_tuple *t,
+                     const struct tcp_seg *seg, tcp_seq iss,
+                     enum tcp_cause cause, struct tcp_out *out)
+{
+	c->tuple = *t;
+	c->irs = seg->seq;
+	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
+	c->rcv_adv = c->rcv_nxt;
+	c->iss = iss;
+	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
+	c->recover = c->iss;
+	c->snd_wnd = seg->wnd; /* SYN windows are never scaled (RFC 7323) */
+	c->max_snd_wnd = seg->wnd;
+	c->snd_wl1 = seg->seq;
+	c->last_rcv_us = now_us;
+	take_syn_options(c, now_us, seg);
+	/*
+	 * "Any other control or text should be queued for processing later":
+	 * text on the SYN is held as out-of-order data at RCV.NXT and
+	 * delivered once ESTABLISHED is reached. A FIN on the SYN is not held
+	 * (the peer retransmits it); recorded as a choice in the README.
+	 */
+	if (seg->payload_bytes > 0) {
+		uint32_t n = seg->payload_bytes;
+
+		if (n > tcp_ring_free(&c->rx))
+			n = tcp_ring_free(&c->rx);
+		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
+			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
+	}
+	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, cause);
+	tcp_conn__send_syn(c, now_us, true, out);
+	c->t_rtx = now_us + c->rto_us;
+	c->rtx_first_us = now_us;
+	c->fl |= TCP_CF_RTT_TIMING;
+	c->rtt_seq = c->iss;
+	c->rtt_start_us = now_us;
+}
+
 static struct tcp_verdict
 input_listen(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
              const struct tcp_tuple *t, const struct tcp_seg *seg,
@@ -143,51 +191,64 @@ input_listen(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
 	if (!(seg->flags & TCP_FLAG_SYN))
 		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
 		                      TCP_WHY_LISTEN_NO_SYN);
-	/*
-	 * Third: SYN (E011). RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, select an
-	 * ISS, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, SND.NXT = ISS + 1,
-	 * SND.UNA = ISS, enter SYN-RECEIVED. Remember the passive origin
-	 * (MUST-11).
-	 */
-	c->tuple = *t;
-	c->irs = seg->seq;
-	c->rcv_nxt = tcp_seq_add(seg->seq, 1);
-	c->rcv_adv = c->rcv_nxt;
-	c->iss =
-	    tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us) : 0);
-	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
-	c->snd_una = c->iss;
-	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
-	c->recover = c->iss;
-	c->snd_wnd = seg->wnd; /* SYN windows are never scaled (RFC 7323) */
-	c->max_snd_wnd = seg->wnd;
-	c->snd_wl1 = seg->seq;
-	c->last_rcv_us = now_us;
-	take_syn_options(c, now_us, seg);
+	/* Third: SYN (E011). Remember the passive origin (MUST-11). */
 	c->fl |= TCP_CF_PASSIVE;
-	/*
-	 * "Any other control or text should be queued for processing later":
-	 * text on the SYN is held as out-of-order data at RCV.NXT and
-	 * delivered once ESTABLISHED is reached. A FIN on the SYN is not held
-	 * (the peer retransmits it); recorded as a choice in the README.
-	 */
-	if (seg->payload_bytes > 0) {
-		uint32_t n = seg->payload_bytes;
-
-		if (n > tcp_ring_free(&c->rx))
-			n = tcp_ring_free(&c->rx);
-		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
-			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
-	}
-	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED,
-	                    TCP_CAUSE_RCV_SYN);
-	tcp_conn__send_syn(c, now_us, true, out);
-	c->t_rtx = now_us + c->rto_us;
-	c->rtx_first_us = now_us;
-	c->fl |= TCP_CF_RTT_TIMING;
-	c->rtt_seq = c->iss;
-	c->rtt_start_us = now_us;
+	syn_open(c, env, now_us, t, seg,
+	         tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us)
+	                                      : 0),
+	         TCP_CAUSE_RCV_SYN, out);
 	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+}
+
+/* ---- TIME-WAIT reopened by a new SYN (3.6.1 MAY-2, SHLD-4) --------------- */
+
+bool tcp_conn_timewait_syn_acceptable(const struct tcp_conn *c,
+                                      const struct tcp_seg *seg)
+{
+	bool seq_newer = tcp_seq_gt(seg->seq, c->rcv_nxt);
+	bool new_ts =
+	    c->cfg->timestamps && (seg->opts.present & TCP_OPTF_TS) != 0;
+	int32_t d;
+
+	if (c->state != TCP_TIME_WAIT || !c->cfg->timewait_reopen)
+		return false;
+	if ((seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) !=
+	    TCP_FLAG_SYN)
+		return false;
+	/* RFC 6191 2, "the previous incarnation ... did not use Timestamps":
+	 * a SYN with them is honoured, else SEG.SEQ > RCV.NXT (the BSD and
+	 * Linux test for RFC 1122 4.2.2.13). */
+	if (!(c->fl & TCP_CF_TS))
+		return new_ts || seq_newer;
+	/* RFC 6191 2, with Timestamps: the TSval decides, the sequence
+	 * number breaks a tie or stands in when the SYN has no TSopt. */
+	if (!new_ts)
+		return seq_newer;
+	d = (int32_t)(seg->opts.tsval - c->ts_recent);
+	return d > 0 || (d == 0 && seq_newer);
+}
+
+int tcp_conn_timewait_reopen(struct tcp_conn *c, const struct tcp_env *env,
+                             uint64_t now_us, const struct tcp_tuple *t,
+                             const struct tcp_seg *seg, struct tcp_out *out)
+{
+	tcp_seq old_max = c->snd_max;
+	tcp_seq iss;
+
+	if (!tcp_conn_timewait_syn_acceptable(c, seg) ||
+	    !tcp_tuple_eq(t, &c->tuple))
+		return TCP_EINVAL;
+	/*
+	 * 3.6.1 condition (1) (RFC 1122 4.2.2.13 (a)): ISS' above the largest
+	 * sequence number of the previous incarnation. An RFC 6528 ISN from
+	 * the environment usually is; when not, step past the old SND.MAX.
+	 */
+	iss = tcp_seq_make(env && env->isn ? env->isn(env->ctx, t, now_us) : 0);
+	if (!tcp_seq_gt(iss, old_max))
+		iss = tcp_seq_add(old_max, TCP_TW_ISS_INCR);
+	tcp_conn__timewait_leave(c, env);
+	syn_open(c, env, now_us, t, seg, iss, TCP_CAUSE_RCV_SYN_REOPEN, out);
+	return 0;
 }
 
 /* ---- Shared pieces of ACK processing ------------------------------------- */
@@ -677,6 +738,15 @@ static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
 		                     out);
 	switch (c->state) {
 	case TCP_SYN_RECEIVED:
+		if (c->fl & TCP_CF_REOPENED) {
+			/*
+			 * From TIME-WAIT: the reopening SYN was an old
+			 * duplicate, back to TIME-WAIT (3.6.1 (2), MAY-2).
+			 */
+			tcp_conn__return_to_timewait(c, env, now_us,
+			                             TCP_CAUSE_RCV_RST);
+			return stop_accept();
+		}
 		if (c->fl & TCP_CF_PASSIVE) {
 			/* From LISTEN: back to LISTEN (MUST-11, E027). */
 			tcp_conn__return_to_listen(c, env, now_us,
@@ -717,6 +787,17 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 {
 	if (!(seg->flags & TCP_FLAG_SYN))
 		return GO;
+	if (c->state == TCP_SYN_RECEIVED && (c->fl & TCP_CF_REOPENED)) {
+		/*
+		 * Reopened from TIME-WAIT (3.6.1 MAY-2): where a passive open
+		 * returns to LISTEN, return to the saved TIME-WAIT, which is
+		 * also what condition (2) asks for a doubtful SYN.
+		 */
+		tcp_conn__return_to_timewait(c, env, now_us,
+		                             TCP_CAUSE_RCV_SYN_RESTART);
+		return stop_with(c, env, now_us, TCP_DISP_DROP,
+		                 TCP_WHY_SYN_RESTART);
+	}
 	if (c->state == TCP_SYN_RECEIVED && (c->fl & TCP_CF_PASSIVE)) {
 		/* "return to the LISTEN state and return" (E031). */
 		tcp_conn__return_to_listen(c, env, now_us,

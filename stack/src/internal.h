@@ -77,6 +77,15 @@ void tcp_conn__close_now(struct tcp_conn *c, const struct tcp_env *env,
 /* SYN-RECEIVED (from a passive OPEN) -> LISTEN, flushing everything. */
 void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
                                 uint64_t now_us, enum tcp_cause cause);
+/*
+ * RFC 9293 3.6.1 MAY-2: saves the TIME-WAIT incarnation in c->tw_prev, sets
+ * TCP_CF_REOPENED and reinitializes the rest (buffers, cfg, tuple kept);
+ * the state stays TIME-WAIT for the caller's transition.
+ */
+void tcp_conn__timewait_leave(struct tcp_conn *c, const struct tcp_env *env);
+/* 3.6.1 condition (2): SYN-RECEIVED (reopened) -> the saved TIME-WAIT. */
+void tcp_conn__return_to_timewait(struct tcp_conn *c, const struct tcp_env *env,
+                                  uint64_t now_us, enum tcp_cause cause);
 /* Starts (or restarts) TIME-WAIT's 2*MSL timer. */
 void tcp_conn__start_timewait(struct tcp_conn *c, uint64_t now_us);
 /* Size of the fixed IP and TCP headers: 40 (IPv4) or 60 (IPv6). */

@@ -138,6 +138,8 @@ static int slot_alloc(struct tcp_stack *st, const struct tcp_env *env,
  *    or to CLOSED is dropped from the table: the listener itself keeps
  *    listening, so the LISTEN copy is not needed;
  *  - a child that reached ESTABLISHED or CLOSE-WAIT joins the accept queue;
+ *  - a child reopened from TIME-WAIT that went back to it (RFC 9293 3.6.1
+ *    condition (2), see input_timewait_syn) is released again, as it was;
  *  - a released connection is freed once CLOSED.
  */
 static void slot_update(struct tcp_stack *st, uint32_t i)
@@ -146,11 +148,16 @@ static void slot_update(struct tcp_stack *st, uint32_t i)
 
 	switch (s->use) {
 	case TCP_SLOT_PENDING:
-		if (s->conn.state == TCP_CLOSED || s->conn.state == TCP_LISTEN)
+		if (s->conn.state == TCP_CLOSED ||
+		    s->conn.state == TCP_LISTEN) {
 			slot_free(st, i);
-		else if (s->ready_seq == 0 &&
-		         (s->conn.state == TCP_ESTABLISHED ||
-		          s->conn.state == TCP_CLOSE_WAIT))
+		} else if (s->conn.state == TCP_TIME_WAIT) {
+			s->use = TCP_SLOT_RELEASED;
+			s->parent = -1;
+			s->ready_seq = 0;
+		} else if (s->ready_seq == 0 &&
+		           (s->conn.state == TCP_ESTABLISHED ||
+		            s->conn.state == TCP_CLOSE_WAIT))
 			s->ready_seq = ++st->next_seq;
 		break;
 	case TCP_SLOT_RELEASED:
@@ -459,22 +466,12 @@ static struct tcp_verdict count(struct tcp_stack *st, struct tcp_verdict v)
 	return v;
 }
 
-int tcp_stack_demux(const struct tcp_stack *st, const struct tcp_tuple *t)
+/* The most specific listener for local socket t->laddr:t->lport, or -1. */
+static int find_listener(const struct tcp_stack *st, const struct tcp_tuple *t)
 {
 	int any = -1;
 	uint32_t i;
 
-	/* A synchronized or synchronizing connection with this 4-tuple. */
-	for (i = 0; i < st->n; i++) {
-		const struct tcp_stack_slot *s = &st->slots[i];
-
-		if (s->use == TCP_SLOT_FREE || s->conn.state == TCP_CLOSED ||
-		    s->conn.state == TCP_LISTEN)
-			continue;
-		if (tcp_tuple_eq(&s->conn.tuple, t))
-			return (int)i;
-	}
-	/* Else the most specific listener on the port. */
 	for (i = 0; i < st->n; i++) {
 		const struct tcp_stack_slot *s = &st->slots[i];
 
@@ -487,7 +484,27 @@ int tcp_stack_demux(const struct tcp_stack *st, const struct tcp_tuple *t)
 		if (s->conn.tuple.laddr.family == 0 && any < 0)
 			any = (int)i;
 	}
-	return any >= 0 ? any : TCP_ENOTCONN;
+	return any;
+}
+
+int tcp_stack_demux(const struct tcp_stack *st, const struct tcp_tuple *t)
+{
+	uint32_t i;
+	int l;
+
+	/* A synchronized or synchronizing connection with this 4-tuple. */
+	for (i = 0; i < st->n; i++) {
+		const struct tcp_stack_slot *s = &st->slots[i];
+
+		if (s->use == TCP_SLOT_FREE || s->conn.state == TCP_CLOSED ||
+		    s->conn.state == TCP_LISTEN)
+			continue;
+		if (tcp_tuple_eq(&s->conn.tuple, t))
+			return (int)i;
+	}
+	/* Else the most specific listener on the port. */
+	l = find_listener(st, t);
+	return l >= 0 ? l : TCP_ENOTCONN;
 }
 
 /*
@@ -509,6 +526,14 @@ static struct tcp_verdict input_closed(const struct tcp_env *env,
 	tcp_reply_closed(t, seg, out);
 	return stack_drop(env, now_us, NULL, TCP_DISP_DROP_RST,
 	                  TCP_WHY_CLOSED_NO_TCB);
+}
+
+/* Children inherit the listener's socket options. */
+static void inherit_options(struct tcp_conn *c, const struct tcp_conn *l)
+{
+	tcp_conn_set_nodelay(c, (l->fl & TCP_CF_NODELAY) != 0);
+	tcp_conn_set_keepalive(c, (l->fl & TCP_CF_KEEPALIVE) != 0);
+	tcp_conn_set_user_timeout(c, l->user_timeout_us);
 }
 
 /*
@@ -545,16 +570,47 @@ static struct tcp_verdict input_syn(struct tcp_stack *st,
 	r = tcp_conn_open_passive(&c->conn, env, now_us, &l->conn.tuple);
 	TCP_ASSERT(env, r == 0); /* a fresh record is CLOSED */
 	v = tcp_conn_input(&c->conn, env, now_us, t, seg, out);
-	if (c->conn.state == TCP_SYN_RECEIVED) {
-		/* Children inherit the listener's socket options. */
-		tcp_conn_set_nodelay(&c->conn,
-		                     (l->conn.fl & TCP_CF_NODELAY) != 0);
-		tcp_conn_set_keepalive(&c->conn,
-		                       (l->conn.fl & TCP_CF_KEEPALIVE) != 0);
-		tcp_conn_set_user_timeout(&c->conn, l->conn.user_timeout_us);
-	}
+	if (c->conn.state == TCP_SYN_RECEIVED)
+		inherit_options(&c->conn, &l->conn);
 	slot_update(st, (uint32_t)ci);
 	return v;
+}
+
+/*
+ * A SYN to slot h in TIME-WAIT: RFC 9293 3.6.1 MAY-2 and SHLD-4 (RFC 6191),
+ * edge E112. When cfg->timewait_reopen is on, the SYN is acceptable as a
+ * new incarnation (tcp_conn_timewait_syn_acceptable), the application has
+ * given the slot up (RELEASED: a handle it still holds is not taken from
+ * it) and a listener on the local socket has backlog room, the slot
+ * becomes that listener's child and tcp_conn_timewait_reopen() takes the
+ * SYN into SYN-RECEIVED; accept() then returns it like any child. If the
+ * SYN was an old duplicate, the child goes back to TIME-WAIT and is
+ * released again (slot_update). Otherwise returns false and the connection
+ * answers the SYN itself (E111 challenge ACK, E113 legacy reset): with no
+ * listener to accept it, a reopened connection would serve nobody.
+ */
+static bool input_timewait_syn(struct tcp_stack *st, const struct tcp_env *env,
+                               uint64_t now_us, int h,
+                               const struct tcp_tuple *t,
+                               const struct tcp_seg *seg, struct tcp_out *out)
+{
+	struct tcp_stack_slot *s = &st->slots[h];
+	int l;
+
+	if (s->use != TCP_SLOT_RELEASED ||
+	    !tcp_conn_timewait_syn_acceptable(&s->conn, seg))
+		return false;
+	l = find_listener(st, t);
+	if (l < 0 || pending_children(st, l) >= st->slots[l].backlog)
+		return false;
+	if (tcp_conn_timewait_reopen(&s->conn, env, now_us, t, seg, out) != 0)
+		return false;
+	s->use = TCP_SLOT_PENDING;
+	s->parent = l;
+	s->alloc_seq = ++st->next_seq; /* a new incarnation */
+	s->ready_seq = 0;
+	inherit_options(&s->conn, &st->slots[l].conn);
+	return true;
 }
 
 static struct tcp_verdict
@@ -589,6 +645,9 @@ input_seg(struct tcp_stack *st, const struct tcp_env *env, uint64_t now_us,
 	    (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK)) ==
 	        TCP_FLAG_SYN)
 		return input_syn(st, env, now_us, h, &t, seg, out);
+	if (s->conn.state == TCP_TIME_WAIT &&
+	    input_timewait_syn(st, env, now_us, h, &t, seg, out))
+		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
 	/* Anything else to a listener gets 3.10.7.2 from the listener itself
 	 * (RST ignored, ACK answered with RST, the rest dropped). */
 	v = tcp_conn_input(&s->conn, env, now_us, &t, seg, out);

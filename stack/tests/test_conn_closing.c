@@ -8,8 +8,9 @@
  *
  * Kinds: base edges run in TCP_PROFILE_DEFAULT; 5961 edges in DEFAULT;
  * legacy edges in TCP_PROFILE_LEGACY. E112 (TIME-WAIT SYN accepted as a new
- * incarnation, 3.6.1 MAY-2, RFC 6191) is not implemented at the connection
- * level and is not tested.
+ * incarnation, 3.6.1 MAY-2, RFC 6191) is never taken by tcp_conn_input(),
+ * which keeps E111/E113 here; test_conn_timewait.c and test_stack.c test
+ * it.
  *
  * Sequence numbers after each fixture (RCV.NXT is always f->peer_nxt):
  *   FIN-WAIT-1  SND.UNA = LOCAL_ISN + 1, SND.NXT = LOCAL_ISN + 2 (FIN out)
@@ -1049,7 +1050,8 @@ static void test_time_wait_syn_challenge_acked(void **state)
 
 /*
  * E112 (opt, MAY-2 / RFC 6191): a SYN accepted as a new incarnation from
- * TIME-WAIT is not implemented at the connection level: no test.
+ * TIME-WAIT: test_conn_timewait.c (tcp_conn_timewait_reopen) and
+ * test_stack.c (the table reopens for a listener).
  */
 
 /* E113 (legacy). */

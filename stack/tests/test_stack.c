@@ -922,6 +922,199 @@ static void test_table_full_syn_evicts_time_wait(void **state)
 	sx_free(f);
 }
 
+/* ===== TIME-WAIT reopened by a new SYN (RFC 9293 3.6.1 MAY-2, E112) ===== */
+
+#define NEW_SEQ (REMOTE_ISN + 100000u) /* a SYN above the old RCV.NXT */
+
+/*
+ * A child of listener l from remote_a:RPORT_A, accepted, closed actively
+ * by the app and put in TIME-WAIT by the peer's FIN: the slot is RELEASED.
+ * Returns the slot; *iss gets the old ISS.
+ */
+static int sx_server_time_wait(struct sx *f, int l, uint32_t *iss)
+{
+	int c = sx_handshake(f, &f->remote_a, RPORT_A, &f->local, iss);
+
+	assert_int_equal(tcp_stack_accept(&f->st, l), c);
+	sx_to_time_wait(f, c, LPORT, RPORT_A, *iss);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_RELEASED);
+	return c;
+}
+
+static void test_time_wait_syn_reopens_as_listener_child(void **state)
+{
+	struct sx *f = sx_new();
+	struct tcp_verdict v;
+	uint32_t iss, iss2;
+	int l, c;
+
+	(void)state;
+	l = sx_listen(f, &f->local, 4);
+	c = sx_server_time_wait(f, l, &iss);
+	v = sx_in(f, &f->remote_a, &f->local, SYN_IN(.seq = SEQ(NEW_SEQ)));
+	assert_disp(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	/* <SEQ=ISS'><ACK=SEG.SEQ+1><CTL=SYN,ACK>, ISS' above the old SND.MAX
+	 * (iss + 2 after our FIN): the environment's next ISN. */
+	assert_int_equal(f->out.n, 1);
+	iss2 = OUT(f, 0)->seq.v;
+	sx_assert_seg(OUT(f, 0), TCP_FLAG_SYN | TCP_FLAG_ACK,
+	              LOCAL_ISN + ISS_STEP, NEW_SEQ + 1);
+	assert_true(tcp_seq_gt(SEQ(iss2), SEQ(iss + 2)));
+	/* The same slot, now a pending child of the listener. */
+	assert_int_equal(sx_find(f, &f->remote_a, RPORT_A, &f->local, LPORT),
+	                 c);
+	assert_state_name(sx_conn(f, c), TCP_SYN_RECEIVED);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_PENDING);
+	assert_int_equal(f->slots[c].parent, l);
+	assert_int_equal(tcp_stack_accept(&f->st, l), TCP_EWOULDBLOCK);
+	assert_int_equal(f->st.drops[TCP_WHY_SYN_CHALLENGE], 0);
+	/* The handshake completes; accept() returns it. */
+	v = sx_in(f, &f->remote_a, &f->local,
+	          SEG_IN(.seq = SEQ(NEW_SEQ + 1), .ack = SEQ(iss2 + 1)));
+	assert_disp(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state_name(sx_conn(f, c), TCP_ESTABLISHED);
+	assert_int_equal(tcp_stack_accept(&f->st, l), c);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_APP);
+	assert_int_equal(tcp_stack_used(&f->st), 2);
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
+/* 3.6.1 condition (2): the child goes back to TIME-WAIT, released again. */
+static void test_time_wait_reopened_child_rst_back_to_time_wait(void **state)
+{
+	struct sx *f = sx_new();
+	struct tcp_verdict v;
+	uint32_t iss;
+	int l, c;
+
+	(void)state;
+	l = sx_listen(f, NULL, 1);
+	c = sx_server_time_wait(f, l, &iss);
+	sx_in(f, &f->remote_a, &f->local, SYN_IN(.seq = SEQ(NEW_SEQ)));
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_PENDING);
+	/* The peer knew nothing of it: <SEQ=SEG.ACK><CTL=RST>. */
+	v = sx_in(f, &f->remote_a, &f->local,
+	          SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(NEW_SEQ + 1)));
+	assert_disp(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_int_equal(f->out.n, 0);
+	assert_state_name(sx_conn(f, c), TCP_TIME_WAIT);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_RELEASED);
+	assert_int_equal(f->slots[c].parent, -1);
+	assert_int_equal(tcp_stack_accept(&f->st, l), TCP_EWOULDBLOCK);
+	/* The backlog (1) is free again: another client gets a child. */
+	sx_syn(f, &f->remote_b, RPORT_A, &f->local, &iss);
+	/* The old TIME-WAIT answers as before, then ends after 2*MSL. */
+	v = sx_in(f, &f->remote_a, &f->local,
+	          SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                 .seq = SEQ(REMOTE_ISN + 1)));
+	assert_disp(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
+	sx_assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, REMOTE_ISN + 2);
+	tcp_stack_poll(&f->st, &f->env, f->now_us + 2 * f->cfg.msl_us, &f->out);
+	assert_null(tcp_stack_conn(&f->st, c));
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
+/*
+ * No listener to accept a new incarnation, or no room in its backlog, or
+ * the app still holds the handle: the TIME-WAIT connection challenges the
+ * SYN (E111, RFC 5961 4.2) and stays.
+ */
+static void sx_assert_syn_challenged(struct sx *f, int h, uint16_t lport,
+                                     uint16_t rport, uint32_t iss)
+{
+	struct tcp_verdict v =
+	    sx_in(f, &f->remote_a, &f->local,
+	          SYN_IN(.sport = rport, .dport = lport, .seq = SEQ(NEW_SEQ)));
+
+	/* NEW_SEQ lies beyond the window: the sequence check answers. */
+	assert_disp(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
+	assert_int_equal(f->out.n, 1);
+	sx_assert_seg(OUT(f, 0), TCP_FLAG_ACK, iss + 2, REMOTE_ISN + 2);
+	/* In the window: RFC 5961 4.2, the challenge ACK (E111). */
+	v = sx_in(f, &f->remote_a, &f->local,
+	          SYN_IN(.sport = rport, .dport = lport,
+	                 .seq = SEQ(REMOTE_ISN + 9)));
+	assert_disp(v, TCP_DISP_DROP_ACK, TCP_WHY_SYN_CHALLENGE);
+	assert_int_equal(f->out.n, 1);
+	sx_assert_seg(OUT(f, 0), TCP_FLAG_ACK, iss + 2, REMOTE_ISN + 2);
+	assert_state_name(sx_conn(f, h), TCP_TIME_WAIT);
+}
+
+static void test_time_wait_syn_without_listener_challenge_acked(void **state)
+{
+	struct sx *f = sx_new();
+	uint32_t iss;
+	int h;
+
+	(void)state;
+	/* An active close of our own connection to remote_a:LPORT; nobody
+	 * listens on local port 50000. */
+	h = sx_connect_established(f, 50000, LPORT, &iss);
+	sx_to_time_wait(f, h, 50000, LPORT, iss);
+	sx_assert_syn_challenged(f, h, 50000, LPORT, iss);
+	assert_int_equal(tcp_stack_slot_use(&f->st, h), TCP_SLOT_RELEASED);
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
+static void test_time_wait_syn_backlog_full_challenge_acked(void **state)
+{
+	struct sx *f = sx_new();
+	uint32_t iss, iss_b;
+	int l, c;
+
+	(void)state;
+	l = sx_listen(f, &f->local, 1);
+	c = sx_server_time_wait(f, l, &iss);
+	sx_syn(f, &f->remote_b, RPORT_A, &f->local, &iss_b);
+	sx_assert_syn_challenged(f, c, LPORT, RPORT_A, iss);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_RELEASED);
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
+static void test_time_wait_held_by_app_not_reopened(void **state)
+{
+	struct sx *f = sx_new();
+	uint32_t iss;
+	int l, c;
+
+	(void)state;
+	l = sx_listen(f, &f->local, 4);
+	c = sx_handshake(f, &f->remote_a, RPORT_A, &f->local, &iss);
+	assert_int_equal(tcp_stack_accept(&f->st, l), c);
+	/* CLOSE without giving the handle up: TIME-WAIT, still the app's. */
+	assert_int_equal(tcp_stack_close(&f->st, &f->env, f->now_us, c,
+	                                 TCP_CLOSE_SEND, &f->out),
+	                 0);
+	sx_in(f, &f->remote_a, &f->local,
+	      SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	             .ack = SEQ(iss + 2)));
+	assert_state_name(sx_conn(f, c), TCP_TIME_WAIT);
+	sx_assert_syn_challenged(f, c, LPORT, RPORT_A, iss);
+	assert_int_equal(tcp_stack_slot_use(&f->st, c), TCP_SLOT_APP);
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
+/* cfg.timewait_reopen off: E111 even with a listener. */
+static void test_time_wait_syn_reopen_off_challenge_acked(void **state)
+{
+	struct sx *f = sx_new();
+	uint32_t iss;
+	int l, c;
+
+	(void)state;
+	f->cfg.timewait_reopen = false;
+	l = sx_listen(f, &f->local, 4);
+	c = sx_server_time_wait(f, l, &iss);
+	sx_assert_syn_challenged(f, c, LPORT, RPORT_A, iss);
+	sx_assert_drains(f);
+	sx_free(f);
+}
+
 /* ===== Active open: ephemeral ports ===== */
 
 static void test_connect_ephemeral_port_collision_retries(void **state)
@@ -1218,6 +1411,15 @@ int main(void)
 		cmocka_unit_test(
 		    test_table_full_evicts_time_wait_before_last_ack),
 		cmocka_unit_test(test_table_full_syn_evicts_time_wait),
+		cmocka_unit_test(test_time_wait_syn_reopens_as_listener_child),
+		cmocka_unit_test(
+		    test_time_wait_reopened_child_rst_back_to_time_wait),
+		cmocka_unit_test(
+		    test_time_wait_syn_without_listener_challenge_acked),
+		cmocka_unit_test(
+		    test_time_wait_syn_backlog_full_challenge_acked),
+		cmocka_unit_test(test_time_wait_held_by_app_not_reopened),
+		cmocka_unit_test(test_time_wait_syn_reopen_off_challenge_acked),
 		cmocka_unit_test(test_connect_ephemeral_port_collision_retries),
 		cmocka_unit_test(
 		    test_connect_ephemeral_ports_exhausted_fails_cleanly),

@@ -26,6 +26,16 @@ enum tcp_profile {
 struct tcp_cfg {
 	bool rfc5961; /* RFC 5961 RST/SYN/ACK checks (3.10.7.4, MAY-12) */
 	bool rfc1337; /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT hazard) */
+	/*
+	 * RFC 9293 3.6.1 MAY-2 / SHLD-4 (RFC 6191): a SYN acceptable as a new
+	 * incarnation may reopen a connection in TIME-WAIT (edge E112). On in
+	 * the modern profiles (Linux and the BSDs do it), off in LEGACY (RFC
+	 * 793 has no such rule; it came with RFC 1122 4.2.2.13). The
+	 * connection layer only offers the test and the action
+	 * (tcp_conn_timewait_syn_acceptable/_reopen); tcp_stack_input() uses
+	 * them. tcp_conn_input() itself never reopens.
+	 */
+	bool timewait_reopen;
 	bool delayed_ack; /* SHLD-18 */
 	bool nagle;       /* SHLD-7; per connection with tcp_conn_set_nodelay */
 	bool keepalive;   /* default for new connections; off (MUST-25) */
@@ -191,6 +201,37 @@ struct tcp_reasm {
 #define TCP_CF_URG_SIGNAL 0x00100000u /* urgent pointer advanced, unread */
 #define TCP_CF_OUT_BLOCKED 0x00200000u   /* *out was full: poll again now */
 #define TCP_CF_PERSIST_PROBE 0x00400000u /* snd_nxt advanced by a probe */
+#define TCP_CF_REOPENED                                                        \
+	0x00800000u /* SYN-RECEIVED entered from TIME-WAIT (3.6.1 MAY-2) */
+
+/*
+ * What a connection reopened from TIME-WAIT keeps of its previous
+ * incarnation, so that it can go back to TIME-WAIT when the reopening SYN
+ * turns out to be an old duplicate (RFC 9293 3.6.1 condition (2)): the
+ * sequence and window variables, the timestamp state and the flags that
+ * TIME-WAIT uses to answer segments (3.10.7.4: ACKs of retransmitted FINs,
+ * challenge ACKs, PAWS). Valid while TCP_CF_REOPENED is set. Timers,
+ * queues and congestion state are not kept: TIME-WAIT has none but its
+ * 2*MSL wait, which restarts. Unread data of the old incarnation is lost.
+ */
+struct tcp_tw_prev {
+	tcp_seq iss;
+	tcp_seq snd_una;
+	tcp_seq snd_nxt;
+	tcp_seq snd_max;
+	tcp_seq fin_seq;
+	tcp_seq rcv_nxt;
+	tcp_seq rcv_adv;
+	uint32_t snd_wnd;
+	uint32_t max_snd_wnd;
+	uint32_t ts_recent;
+	uint32_t ts_offset;
+	uint32_t fl; /* TCP_CF_* of TIME-WAIT, TCP_CF_REOPENED cleared */
+	uint64_t ts_recent_us;
+	uint16_t peer_mss;
+	uint8_t snd_wscale;
+	uint8_t rcv_wscale;
+};
 
 struct tcp_conn {
 	enum tcp_state state;
@@ -271,6 +312,7 @@ struct tcp_conn {
 	struct tcp_sack_block sacked[TCP_SACK_MAX];
 
 	struct tcp_reasm reasm;
+	struct tcp_tw_prev tw_prev; /* TCP_CF_REOPENED: the old incarnation */
 	struct tcp_ring rx; /* received, not yet read; ooo data beyond len */
 	struct tcp_ring tx; /* unacked + unsent data, starting at SND.UNA */
 };
@@ -374,6 +416,67 @@ struct tcp_verdict tcp_conn_input(struct tcp_conn *c, const struct tcp_env *env,
                                   uint64_t now_us, const struct tcp_tuple *t,
                                   const struct tcp_seg *seg,
                                   struct tcp_out *out);
+
+/*
+ * RFC 9293 3.6.1 (MAY-2, SHLD-4): reopening a connection in TIME-WAIT with
+ * a new SYN (edge E112). tcp_conn_input() never does this by itself: it
+ * keeps E111 (challenge ACK, RFC 5961 4.2) or E113 (legacy reset) for every
+ * SYN in TIME-WAIT. A reopened connection is useful only to an application
+ * that accepts it, which the connection layer cannot know; the table
+ * (tcp_stack_input) calls these two when a listener takes the SYN.
+ *
+ * True when c is in TIME-WAIT, cfg->timewait_reopen is on and seg (SYN
+ * without ACK and RST) is acceptable as a new incarnation, by RFC 6191 2:
+ *  - timestamps on the old connection: a SYN carrying TSopt (with
+ *    cfg->timestamps on, so that the new incarnation uses them) is
+ *    acceptable when TSval > TS.Recent, or TSval = TS.Recent and
+ *    SEG.SEQ > RCV.NXT; a SYN without TSopt when SEG.SEQ > RCV.NXT;
+ *  - no timestamps on the old connection: a SYN with TSopt is acceptable
+ *    (it cannot be an old duplicate of a connection that had none), one
+ *    without when SEG.SEQ > RCV.NXT.
+ * RCV.NXT lies one past the peer's FIN, the last sequence number seen, so
+ * SEG.SEQ > RCV.NXT is one octet stricter than RFC 6191's "greater than
+ * the last sequence number seen": the test 4.3BSD and Linux apply to the
+ * MAY of RFC 1122 4.2.2.13 (tcp_input.c, tcp_timewait_state_process).
+ * A SYN that is not acceptable keeps E111: RFC 6191 would drop it
+ * silently, RFC 5961 4.2 answers it with a (throttled) challenge ACK (and
+ * an old TSval draws PAWS's ACK first, RFC 7323 5.3).
+ */
+bool tcp_conn_timewait_syn_acceptable(const struct tcp_conn *c,
+                                      const struct tcp_seg *seg);
+
+/*
+ * Reopens c from TIME-WAIT with the SYN seg (t is the tuple as seen
+ * locally; it must be c's): the record is reinitialized (buffers, cfg and
+ * tuple kept, TCP_CF_REOPENED set, the old incarnation saved in tw_prev),
+ * then the SYN is processed as in LISTEN (3.10.7.2 third): TIME-WAIT ->
+ * SYN-RECEIVED (TCP_CAUSE_RCV_SYN_REOPEN), <SEQ=ISS'><ACK=SEG.SEQ+1>
+ * <CTL=SYN,ACK> into *out. ISS' is env->isn() when that lies above the old
+ * SND.MAX in sequence space (3.6.1 condition (1)), else old SND.MAX +
+ * TCP_TW_ISS_INCR.
+ *
+ * Condition (2): while in that SYN-RECEIVED, an acceptable RST (the peer's
+ * answer when the SYN was an old duplicate) or a SYN (3.10.7.4 fourth,
+ * where a passive open would go back to LISTEN) puts the saved incarnation
+ * back in TIME-WAIT, with its 2*MSL wait restarted.
+ *
+ * Returns 0, or TCP_EINVAL with nothing changed when
+ * tcp_conn_timewait_syn_acceptable() is false or t is not c's tuple.
+ */
+int tcp_conn_timewait_reopen(struct tcp_conn *c, const struct tcp_env *env,
+                             uint64_t now_us, const struct tcp_tuple *t,
+                             const struct tcp_seg *seg, struct tcp_out *out);
+
+/*
+ * ISS' = old SND.MAX + TCP_TW_ISS_INCR when env->isn() is not above the old
+ * SND.MAX. 65535 + 2 is the step Linux takes for every reopened connection
+ * (tcp_timewait_state_process: tw_snd_nxt + 65535 + 2). Any ISS' above the
+ * old SND.MAX meets condition (1); this one also puts the whole old
+ * incarnation more than one unscaled window below the new SND.UNA, so that
+ * a stray ACK of the old one fails RFC 5961 5.2 (SEG.ACK >= SND.UNA -
+ * MAX.SND.WND) instead of passing as a duplicate ACK of the new one.
+ */
+#define TCP_TW_ISS_INCR 65537u
 
 /*
  * Runs every timer due at now_us (3.10.8) and sends whatever the windows now

@@ -150,6 +150,16 @@ int tcp_stack_abort(struct tcp_stack *st, const struct tcp_env *env,
  * without a RST (3.10.5). Failing that the SYN is dropped
  * (TCP_WHY_TABLE_FULL). Children that go back to LISTEN or to CLOSED before
  * accept are freed at once.
+ *
+ * A SYN for a connection in TIME-WAIT (RFC 9293 3.6.1 MAY-2, SHLD-4, edge
+ * E112) reopens it when cfg->timewait_reopen is on, the SYN is acceptable
+ * as a new incarnation (tcp_conn_timewait_syn_acceptable: RFC 6191), the
+ * app has released the slot and a listener on the local socket has backlog
+ * room: the slot becomes that listener's child in SYN-RECEIVED (see
+ * tcp_conn_timewait_reopen) and tcp_stack_accept() returns it once it is
+ * established. If it goes back to TIME-WAIT (old duplicate SYN), it is
+ * released again. Otherwise the TIME-WAIT connection answers the SYN
+ * itself (E111: challenge ACK; E113 in legacy: reset).
  */
 struct tcp_verdict tcp_stack_input(struct tcp_stack *st,
                                    const struct tcp_env *env, uint64_t now_us,

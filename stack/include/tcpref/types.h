@@ -100,7 +100,7 @@ bool tcp_state_is_synchronized(enum tcp_state s);
 	X(RST_TIME_WAIT, "RFC 1337: RST in TIME-WAIT ignored")                 \
 	X(SYN_CHALLENGE, "RFC 5961 4.2: SYN in synchronized state")            \
 	X(SYN_RESET, "RFC 9293 3.10.7.4 fourth: in-window SYN, reset")         \
-	X(SYN_RESTART, "RFC 9293 3.10.7.4 fourth: SYN, back to LISTEN")        \
+	X(SYN_RESTART, "RFC 9293 3.10.7.4 fourth: SYN, to LISTEN/TIME-WAIT")   \
 	X(NO_ACK, "RFC 9293 3.10.7.4 fifth: ACK bit off")                      \
 	X(ACK_NOT_ACCEPTABLE, "RFC 5961 5.2: ACK outside acceptable range")    \
 	X(ACK_UNSENT, "RFC 9293 3.10.7.4 fifth: ACK for unsent data")          \
@@ -133,7 +133,8 @@ const char *tcp_why_ref(enum tcp_why w);  /* "RFC 9293 3.10.7.4 first..." */
 	X(RCV_FIN_ACK, "seg: FIN acking our FIN")                              \
 	X(RCV_RST, "seg: RST")                                                 \
 	X(RCV_SYN_IN_WINDOW, "seg: SYN in window (legacy reset)")              \
-	X(RCV_SYN_RESTART, "seg: SYN in SYN-RECEIVED from LISTEN")             \
+	X(RCV_SYN_REOPEN, "seg: SYN reopening TIME-WAIT (3.6.1 MAY-2)")        \
+	X(RCV_SYN_RESTART, "seg: SYN in SYN-RECEIVED from LISTEN/TIME-WAIT")   \
 	X(RCV_DATA_AFTER_CLOSE, "seg: data after full close")                  \
 	X(TIMEOUT_TIME_WAIT, "timeout: 2MSL")                                  \
 	X(TIMEOUT_USER, "timeout: user timeout / R2")                          \
