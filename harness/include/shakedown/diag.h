@@ -15,12 +15,12 @@
 #define DIAG_LINE_MAX 160 /* source line kept for the caret display */
 
 struct diag {
-	char file[256];             /* "" when not tied to a file */
-	int line;                   /* 1-based; 0 when unknown */
-	int col;                    /* 1-based; 0 when unknown */
-	char msg[DIAG_MSG_MAX];     /* "expected X, got Y" style text */
-	char src[DIAG_LINE_MAX];    /* the source line, truncated, or "" */
-	int src_col;                /* caret column within src, 1-based */
+	char file[256];          /* "" when not tied to a file */
+	int line;                /* 1-based; 0 when unknown */
+	int col;                 /* 1-based; 0 when unknown */
+	char msg[DIAG_MSG_MAX];  /* "expected X, got Y" style text */
+	char src[DIAG_LINE_MAX]; /* the source line, truncated, or "" */
+	int src_col;             /* caret column within src, 1-based */
 };
 
 /* Clears *d. */
@@ -33,15 +33,19 @@ void diag_clear(struct diag *d);
  */
 int diag_set(struct diag *d, const char *file, int line, int col,
              const char *src, size_t src_len, const char *fmt, ...)
-        __attribute__((format(printf, 7, 8)));
+    __attribute__((format(printf, 7, 8)));
 
 /* Appends to the message (printf format), truncating when full. */
 void diag_append(struct diag *d, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
- * Prints "file:line:col: error: msg", then the source line and a caret line
- * when known. Nothing for an empty diag.
+ * Prints "file:line:col: error: msg" (":col" or ":line:col" left out when
+ * 0, "file: " when there is no file), then, when the source line is known
+ * and not empty, that line and a caret line, both indented by four spaces.
+ * The caret line copies the tabs of the source line so that the caret
+ * lands under the column; bytes that are not printable show as '?'.
+ * Nothing for an empty diag.
  */
 void diag_print(const struct diag *d, FILE *fp);
 

@@ -15,10 +15,22 @@
 
 #include "shakedown/diag.h"
 
-#define SCRIPT_MAX_OPTS 16   /* TCP options listed on one segment */
-#define SCRIPT_MAX_SACK 4    /* blocks in one "sack" option */
-#define SCRIPT_MAX_ARGS 8    /* arguments of one system call */
-#define SCRIPT_NAME_MAX 32   /* system call, symbol and errno names */
+#define SCRIPT_MAX_OPTS 16 /* TCP options listed on one segment */
+#define SCRIPT_MAX_SACK 4  /* blocks in one "sack" option */
+#define SCRIPT_MAX_ARGS 8  /* arguments of one system call */
+#define SCRIPT_NAME_MAX 32 /* system call, symbol and errno names */
+
+/*
+ * Limits that keep hostile input (fuzzers, binary files) from using
+ * unbounded time or memory. Going past one is a parse error.
+ */
+#define SCRIPT_MAX_BYTES (64u << 20)   /* whole script text */
+#define SCRIPT_LINE_MAX 65536          /* bytes on one line */
+#define SCRIPT_MAX_EVENTS 20000        /* events in one script */
+#define SCRIPT_MAX_EXPRS 200000        /* expression pool entries */
+#define SCRIPT_MAX_STRINGS (16u << 20) /* string pool bytes */
+#define SCRIPT_MAX_DEPTH 32            /* nesting of [ ] and { } */
+#define SCRIPT_TIME_MAX_S 100000000    /* largest time, in seconds */
 
 /* ---- Time ---------------------------------------------------------------- */
 
@@ -39,7 +51,7 @@ struct script_time {
 	int64_t start_us;
 	enum script_time_kind end_kind;
 	int64_t end_us;
-	bool blocking;               /* "start...end" form */
+	bool blocking; /* "start...end" form */
 	enum script_time_kind block_end_kind;
 	int64_t block_end_us;
 };
@@ -68,14 +80,14 @@ struct script_opt {
 };
 
 struct script_packet {
-	char dir;       /* '<' inbound (to the stack), '>' outbound */
-	uint16_t flags; /* TCP_FLAG_* from tcpref/wire.h */
+	char dir;           /* '<' inbound (to the stack), '>' outbound */
+	uint16_t flags;     /* TCP_FLAG_* from tcpref/wire.h */
 	uint32_t seq_start; /* relative to the sender's ISN */
 	uint32_t seq_end;
-	uint32_t len;       /* payload bytes, "(len)" */
-	bool has_ack;       /* "ack N" given */
-	uint32_t ack;       /* relative to the receiver's ISN */
-	bool has_win;       /* "win N" given (omitted outbound: unchecked) */
+	uint32_t len; /* payload bytes, "(len)" */
+	bool has_ack; /* "ack N" given */
+	uint32_t ack; /* relative to the receiver's ISN */
+	bool has_win; /* "win N" given (omitted outbound: unchecked) */
 	uint32_t win;
 	bool has_urg; /* "urg N" given */
 	uint16_t urg;
@@ -100,11 +112,12 @@ enum script_expr_kind {
 /* An argument tree; nodes live in the script's expression pool. */
 struct script_expr {
 	enum script_expr_kind kind;
-	int64_t num;                  /* INT */
-	char name[SCRIPT_NAME_MAX];   /* SYMBOL, FIELD name, STRING (cut) */
-	int32_t lhs, rhs;             /* pool indexes, -1 when none */
-	int32_t first, count;         /* LIST/STRUCT: elems in elem pool */
+	int64_t num;                /* INT */
+	char name[SCRIPT_NAME_MAX]; /* SYMBOL, FIELD name, STRING (cut) */
+	int32_t lhs, rhs;           /* pool indexes, -1 when none */
+	int32_t first, count;       /* LIST/STRUCT: elems in elem pool */
 	int col;
+	int32_t str; /* STRING: whole text in the string pool; else -1 */
 };
 
 struct script_syscall {
@@ -113,7 +126,8 @@ struct script_syscall {
 	int32_t args[SCRIPT_MAX_ARGS]; /* expression pool indexes */
 	int32_t ret;                   /* expected return value expression */
 	char err[SCRIPT_NAME_MAX];     /* expected errno name, "" if none */
-	char err_text[64];             /* "(Operation now in progress)" */
+	char err_text[64]; /* "Operation now in progress" (no parentheses,
+	                      cut at 63 bytes), "" if none */
 };
 
 /* ---- Events -------------------------------------------------------------- */
@@ -133,7 +147,8 @@ struct script_event {
 		struct script_packet pkt;
 		struct script_syscall sys;
 		struct {
-			int32_t text; /* offset of the command in the string pool */
+			/* Offset of the command in the string pool. */
+			int32_t text;
 		} cmd;
 	} u;
 };
@@ -147,17 +162,17 @@ struct script_event {
  * grow as needed; indexes stay valid until script_free().
  */
 struct script {
-	char *path;                    /* as given to script_parse */
-	struct script_event *events;   /* in file order */
+	char *path;                  /* as given to script_parse */
+	struct script_event *events; /* in file order */
 	size_t event_n;
-	struct script_expr *exprs;     /* expression pool */
+	struct script_expr *exprs; /* expression pool */
 	size_t expr_n, expr_cap;
-	int32_t *elems;                /* LIST/STRUCT element pool */
+	int32_t *elems; /* LIST/STRUCT element pool */
 	size_t elem_n, elem_cap;
-	char *strings;                 /* string pool (commands) */
+	char *strings; /* string pool (commands, STRING args) */
 	size_t strings_n, strings_cap;
 	size_t tag_n;
-	char tags[SCRIPT_MAX_TAGS][SCRIPT_NAME_MAX];         /* MUST-11 ... */
+	char tags[SCRIPT_MAX_TAGS][SCRIPT_NAME_MAX]; /* MUST-11 ... */
 	size_t require_n;
 	char requires[SCRIPT_MAX_REQUIRES][SCRIPT_NAME_MAX]; /* rfc5961 ... */
 };
@@ -181,5 +196,24 @@ void script_free(struct script *s);
 /* Pool accessors (NULL / 0 for -1 or out-of-range indexes). */
 const struct script_expr *script_expr_at(const struct script *s, int32_t i);
 const char *script_string_at(const struct script *s, int32_t off);
+
+/*
+ * Element k (0-based) of a LIST or STRUCT expression (a FIELD for a
+ * STRUCT), or NULL when e is not one or k is out of range.
+ */
+const struct script_expr *script_expr_elem(const struct script *s,
+                                           const struct script_expr *e,
+                                           int32_t k);
+
+/*
+ * The value of field 'name' of a STRUCT expression ("fd" in
+ * {fd=4, events=POLLIN}), or NULL when there is no such field.
+ */
+const struct script_expr *script_expr_field(const struct script *s,
+                                            const struct script_expr *e,
+                                            const char *name);
+
+/* Names of the supported system calls, NULL-terminated. */
+extern const char *const script_syscall_names[];
 
 #endif
