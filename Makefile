@@ -5,7 +5,7 @@
 #   make deps          install missing Debian packages (root) or say which
 #   make build         configure build/ (Debug, ASan+UBSan, -Werror), build
 #   make test          build, then run every ctest; ends with ctest's summary
-#   make run           build, check the stack, say what works today
+#   make run           build, run conformance/ against the reference stack
 #   make bench         Release build in build-bench/ without sanitizers, run
 #                      the benchmarks
 #   make format        clang-format -i over the C sources
@@ -35,34 +35,18 @@ deps:
 	@sh scripts/install-deps.sh
 
 build: deps
-	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHAKEDOWN_HARNESS=ON
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
 
 test: build
 	$(CTEST) --test-dir $(BUILD) $(CTEST_FLAGS)
 
-# Until the harness lands (issue 3) there is no conformance runner to start:
-# run the stack's own checks quietly and say so. When build/shakedown exists
-# it is run instead (RUN_ARGS, default "run").
-RUN_ARGS ?= run
+# Runs every conformance script under conformance/ against the reference
+# stack: a line per script, then "N passed, N failed, N skipped". RUN_ARGS
+# adds options (make run RUN_ARGS="--verbose --junit build/junit.xml").
+RUN_ARGS ?=
 run: build
-	@if [ -x $(BUILD)/shakedown ]; then \
-	    echo "$(BUILD)/shakedown $(RUN_ARGS)"; \
-	    exec $(BUILD)/shakedown $(RUN_ARGS); \
-	fi; \
-	log=$(BUILD)/run-ctest.log; \
-	if ! $(CTEST) --test-dir $(BUILD) $(CTEST_FLAGS) >$$log 2>&1; then \
-	    cat $$log; exit 1; \
-	fi; \
-	echo; \
-	grep -E 'tests passed' $$log; \
-	echo; \
-	echo "What works today: the reference TCP stack (stack/, libtcpref) builds"; \
-	echo "and passes its unit tests and purity checks (full log: $$log)."; \
-	echo "The conformance runner (build/shakedown), the vector suite, the Linux"; \
-	echo "target, fuzzing and coverage arrive with the next issues (issue 3 for"; \
-	echo "the runner); until then 'make test' runs everything there is and"; \
-	echo "'make bench' prints the stack's throughput figures."
+	$(BUILD)/shakedown run $(RUN_ARGS) conformance/
 
 bench: deps
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release \

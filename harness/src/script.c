@@ -652,7 +652,12 @@ static int check_time(struct parser *p, const struct script_event *ev,
 	    end > (int64_t)SCRIPT_TIME_MAX_S * 1000000)
 		return perr(p, tpos, "time is too large (at most %d seconds)",
 		            SCRIPT_TIME_MAX_S);
-	p->prev_us = t->blocking ? end : start;
+	/*
+	 * As in packetdrill, the next relative time counts from this event's
+	 * start, also for a blocking call: the events that happen while the
+	 * call blocks (the SYN a blocking connect sends) follow it with "+0".
+	 */
+	p->prev_us = start;
 	return 0;
 }
 

@@ -293,16 +293,22 @@ static void test_time_forms_kinds_and_values(void **state)
 	script_free(&s);
 }
 
-static void test_time_relative_counts_from_blocking_end(void **state)
+static void test_time_relative_counts_from_blocking_start(void **state)
 {
 	struct script s;
 
 	(void)state;
-	/* 1...3 ends at 3: an absolute 2.5 afterwards goes backwards. */
-	assert_err("1...3 accept(3, ..., ...) = 4\n2.5 close(4) = 0\n",
-	           "t.pkt:2:1: error: time 2.500 is before the previous "
-	           "event's time 3.000 (times must not go backwards)");
-	parse_ok(&s, "1...3 accept(3, ..., ...) = 4\n3 close(4) = 0\n");
+	/*
+	 * 1...3 starts at 1: what happens while the call blocks follows it,
+	 * so "+0" is 1, and an absolute 0.5 goes backwards.
+	 */
+	assert_err("1...3 accept(3, ..., ...) = 4\n0.5 close(4) = 0\n",
+	           "t.pkt:2:1: error: time 0.500 is before the previous "
+	           "event's time 1.000 (times must not go backwards)");
+	parse_ok(&s, "1...3 connect(3, ..., ...) = 0\n"
+	             "+0 > S 0:0(0) <...>\n"
+	             "2 < S. 0:0(0) ack 1 win 1000\n");
+	assert_int_equal(s.events[1].time.kind, SCRIPT_TIME_REL);
 	script_free(&s);
 }
 
@@ -1080,7 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_packet_sack_ts_eol_urg_and_large_numbers),
 		cmocka_unit_test(test_packet_keywords_any_order_and_blanks),
 		cmocka_unit_test(test_time_forms_kinds_and_values),
-		cmocka_unit_test(test_time_relative_counts_from_blocking_end),
+		cmocka_unit_test(test_time_relative_counts_from_blocking_start),
 		cmocka_unit_test(test_syscall_args_ret_and_errno),
 		cmocka_unit_test(test_syscall_args_span_lines_with_comments),
 		cmocka_unit_test(test_syscall_every_supported_name_parses),

@@ -18,14 +18,14 @@
 
 /* One packet as the ladder shows it: relative numbers, decoded options. */
 struct runlog_pkt {
-	char dir;          /* '<' to the stack, '>' from the stack */
-	uint16_t flags;    /* TCP_FLAG_* */
-	uint32_t seq;      /* relative to the sender's ISN */
-	uint32_t len;      /* payload bytes */
+	char dir;       /* '<' to the stack, '>' from the stack */
+	uint16_t flags; /* TCP_FLAG_* */
+	uint32_t seq;   /* relative to the sender's ISN */
+	uint32_t len;   /* payload bytes */
 	bool has_ack;
-	uint32_t ack;      /* relative to the receiver's ISN */
-	uint32_t win;      /* window field as sent */
-	char opts[128];    /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
+	uint32_t ack;   /* relative to the receiver's ISN */
+	uint32_t win;   /* window field as sent */
+	char opts[128]; /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
 };
 
 enum runlog_kind {
@@ -37,33 +37,40 @@ enum runlog_kind {
 
 struct runlog_ev {
 	enum runlog_kind kind;
-	uint64_t t_us;      /* target time */
-	int line;           /* script line; 0 for an unexpected packet */
-	bool unexpected;    /* a packet the script did not ask for */
-	bool failed;        /* the event where the run failed */
+	uint64_t t_us;   /* target time */
+	int line;        /* script line; 0 for an unexpected packet */
+	bool unexpected; /* a packet the script did not ask for */
+	bool failed;     /* the event where the run failed */
 	struct runlog_pkt pkt;
-	char text[192];     /* syscall/command/note text as shown */
-	char state[16];     /* stack state after the event ("ESTABLISHED") */
+	char text[192];      /* syscall/command/note text as shown */
+	char state[16];      /* stack state after the event ("ESTABLISHED") */
 	bool state_inferred; /* the state was inferred from the wire */
 };
 
 /* Everything a run produced. Owned by the caller; run_result_free(). */
 struct run_result {
-	enum { RUN_PASS, RUN_FAIL, RUN_SKIP } outcome;
-	struct diag diag;        /* why it failed (file:line: field: ...) */
-	char skip_reason[160];   /* why it was skipped */
-	double elapsed_us;       /* wall time of the run */
-	uint64_t target_us;      /* target time at the end */
-	struct runlog_ev *log;   /* events in order */
+	enum {
+		RUN_PASS,
+		RUN_FAIL,
+		RUN_SKIP
+	} outcome;
+	struct diag diag;      /* why it failed (file:line: field: ...) */
+	char skip_reason[160]; /* why it was skipped */
+	double elapsed_us;     /* wall time of the run */
+	uint64_t target_us;    /* target time at the end */
+	struct runlog_ev *log; /* events in order */
 	size_t log_n, log_cap;
 	/* Raw packets for pcap, with their target times. */
 	struct run_raw {
 		uint64_t t_us;
 		size_t len;
 		uint8_t *bytes;
-	} *raw;
+	} * raw;
 	size_t raw_n, raw_cap;
 	bool commands_skipped; /* the target did not run shell commands */
+	/* For the ladder's column titles; zero/"" when not filled in. */
+	struct target_addrs addrs; /* the addresses and ports the run used */
+	char target[16];           /* target name ("ref") */
 };
 
 struct run_opts {
@@ -72,6 +79,13 @@ struct run_opts {
 	uint64_t tolerance_us; /* real-time targets: slack around times */
 	bool keep_raw;         /* record raw packets (for --pcap-dir) */
 };
+
+/*
+ * Fills the zero fields of *a with the defaults: the stack at 192.0.2.1
+ * port 8080, the script side at 192.0.2.2 port 40000 (TEST-NET-1).
+ * run_script() applies it to a copy of o->topts.addrs.
+ */
+void run_addrs_default(struct target_addrs *a);
 
 /*
  * Runs one parsed script. Returns 0 when the run happened (pass, fail or

@@ -28,8 +28,8 @@ struct target_addrs {
 
 struct target_opts {
 	struct target_addrs addrs;
-	const char *profile;       /* "default", "rfc5961", "legacy" */
-	const char *script_dir;    /* folder of the script (shell commands) */
+	const char *profile;    /* "default", "rfc5961", "legacy" */
+	const char *script_dir; /* folder of the script (shell commands) */
 	bool verbose;
 };
 
@@ -40,20 +40,58 @@ struct target_pkt {
 	uint8_t buf[TARGET_PKT_MAX]; /* IPv4 or IPv6 header + TCP */
 };
 
+#define TARGET_OUT_MAX 16 /* values one call writes back through pointers */
+
+/*
+ * A value a call wrote back through a pointer argument, to be compared with
+ * the script's expression at pool index 'expr' (the "[0]" of getsockopt,
+ * the "revents=POLLIN" of poll, the fields of a struct linger).
+ */
+struct target_out {
+	int32_t expr;  /* script expression pool index of the expected value */
+	int64_t val;   /* what the call wrote */
+	char what[24]; /* name for diagnostics: "optval", "revents" */
+};
+
 /* What a socket call returned. */
 struct target_sysret {
 	bool done;     /* false: the call blocks (still pending) */
 	int64_t ret;   /* return value (-1 on error, as for syscalls) */
-	int err;       /* errno value, 0 when none */
+	int err;       /* errno value (host <errno.h>), 0 when none */
 	uint64_t t_us; /* when it returned */
 	/* Values written back through pointers ([0] of getsockopt, poll). */
-	int64_t out_val;
+	int64_t out_val;                        /* outs[0].val when out_n > 0 */
+	uint8_t out_n;                          /* entries used in outs */
+	struct target_out outs[TARGET_OUT_MAX]; /* checked by the runner */
+};
+
+/*
+ * Something the target noticed that the run log should show: a state change
+ * of the script's connection (driven by a timer between scripted events, or
+ * by an event) or a segment the stack dropped, with the reason.
+ */
+struct target_note {
+	enum {
+		TARGET_NOTE_STATE,
+		TARGET_NOTE_DROP
+	} kind;
+	uint64_t t_us;  /* target time when it happened */
+	char state[16]; /* STATE: the new state ("CLOSED") */
+	char text[96];  /* "TIME-WAIT -> CLOSED (timeout: 2MSL)" */
 };
 
 struct target;
 
 struct target_ops {
-	const char *name; /* "ref", "linux" */
+	const char *name;   /* "ref", "linux" */
+	bool virtual_clock; /* time jumps (ref) rather than passes (linux) */
+	/*
+	 * Whether a run with options *o satisfies "// requires: req" (for
+	 * example "rfc5961"). false with a reason in why[0..n) (NUL-terminated)
+	 * when not. NULL: the target satisfies no requirement.
+	 */
+	bool (*satisfies)(const struct target_opts *o, const char *req,
+	                  char *why, size_t n);
 	/* Creates an instance for one run; 0, or -1 with *d. */
 	int (*open)(struct target **t, const struct target_opts *o,
 	            struct diag *d);
@@ -94,6 +132,11 @@ struct target_ops {
 	 * when the target cannot tell (then the harness infers it).
 	 */
 	const char *(*state)(struct target *t);
+	/*
+	 * Optional (may be NULL). Pops the oldest note not yet taken: 1 with
+	 * *n, 0 when there is none.
+	 */
+	int (*next_note)(struct target *t, struct target_note *n);
 };
 
 /* The targets built into this harness; NULL when the name is unknown. */

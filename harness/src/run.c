@@ -1,0 +1,1510 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The runner: walks a parsed script's events on the target's clock, builds
+ * and injects the inbound segments, matches the outbound ones field by
+ * field, runs the socket calls and shell commands, and records everything
+ * in the run log (run.h). It talks to the target only through target_ops.
+ *
+ * Semantics, following packetdrill where it defines them:
+ *
+ * Time. An absolute time counts from the start of the script (target time
+ * 0); a relative one ("+0.1") from the previous event's time. The previous
+ * event's time is its scripted start, also for a blocking call written
+ * "start...end": the lines after it happen while it blocks (they are what
+ * unblocks it), as in packetdrill's
+ *
+ *       0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+ *     +.1...+.2 connect(3, ..., ...) = 0
+ *      +0 > S 0:0(0) <...>                  (0.1: when connect() starts)
+ *     +.1 < S. 0:0(0) ack 1 win 5792        (0.2: connect() returns)
+ *
+ * After a '*' event or a '~' range it is the time the event really happened
+ * (packetdrill adjusts later relative times the same way). The ends of
+ * ranges and of blocking calls written with '+' count from the previous
+ * event, like their starts. run_opts.tolerance_us widens every window on
+ * both sides; the reference target runs with 0: exact virtual times.
+ *
+ * Sequence numbers. The script side's ISN is RUN_REMOTE_ISN (0): inbound
+ * sequence numbers are sent as written, as packetdrill does, and the
+ * stack's acknowledgments and SACK blocks are shown relative to it. The
+ * stack's ISN is learned from its SYN or SYN-ACK: the stack's outbound
+ * sequence numbers are shown relative to it, and inbound "ack" values and
+ * SACK blocks are mapped by adding it. It is learned again only for a new
+ * connection (a connect(), or a SYN arriving in CLOSED, LISTEN or TIME-WAIT),
+ * so that a SYN-ACK retransmitted with a different ISN fails on "seq".
+ *
+ * Timestamps. Inbound TSval is sent as written. The stack's TSval clock is
+ * learned from the first outbound segment whose script line gives a TS
+ * option: ts_map = actual TSval - scripted TSval. An inbound TSecr is sent
+ * as written + ts_map when the segment has ACK set (RFC 7323 3.2: TSecr is
+ * valid only then) and the mapping is known, else as written. On outbound
+ * segments TSecr is compared exactly (it echoes a value the script chose);
+ * TSval is NOT compared with the script, because the TS clock rate is the
+ * implementation's choice (RFC 7323 5.4: 1 ms to 1 s), but it must not go
+ * backwards (RFC 7323 5.4 monotonicity). packetdrill compares TSval within
+ * a tolerance; scripts still show the value for readers.
+ *
+ * Inbound defaults. An inbound segment without "win" gets 65535; options
+ * are written byte for byte in the script's order (TCP_OPTF_RAW), padded
+ * with zeros (EOL) to a multiple of 4; "<...>" on an inbound segment means
+ * no options; the payload is zeros.
+ *
+ * Strictness, beyond packetdrill. An outbound segment the script does not
+ * expect fails the run: one sent before an inbound packet, a system call or
+ * a command is due (packets sent at exactly that time by a timer may still
+ * be claimed by the '>' lines that follow), one sent instead of the
+ * expected one, or one sent by the time of the last event and never
+ * claimed. Segments that later timers would send (retransmissions minutes
+ * after the last event) are not waited for. A missing segment says what
+ * was expected, by when, and what the stack sent instead (looking ahead
+ * RUN_LOOKAHEAD_VIRTUAL_US on a virtual clock, RUN_LOOKAHEAD_REAL_US on a
+ * real one).
+ *
+ * System calls. Every call may block: it stays pending while later events
+ * run (like packetdrill's system call thread) and must return at its
+ * scripted time: the end of "start...end", or at once otherwise. A second
+ * call while one is pending is an error. A call still blocked when the
+ * next event is due after its expected return, or at the end of the
+ * script, fails the run.
+ */
+#include "shakedown/run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "symtab.h"
+#include "tcpref/seg.h"
+#include "tcpref/wire.h"
+
+#define RUN_REMOTE_ISN 0u     /* the script side's ISN: numbers as written */
+#define RUN_DEFAULT_WIN 65535 /* inbound window when "win" is omitted */
+#define RUN_LOOKAHEAD_VIRTUAL_US (600ull * 1000000ull)
+#define RUN_LOOKAHEAD_REAL_US (1ull * 1000000ull)
+#define RUN_PKT_TEXT 256
+/* An option kind the script language has no name for ("opt<kind>"). */
+#define RUN_OPT_UNKNOWN ((enum script_opt_kind)(SCRIPT_OPT_TS + 1))
+
+/* Inbound payload bytes (the content is not part of any check). */
+static const uint8_t run_zeros[TARGET_PKT_MAX];
+
+/* A pending system call, as the runner sees it. */
+struct run_pending {
+	bool active;
+	const struct script_event *ev;
+	uint64_t lo_us, hi_us; /* window its return must fall in */
+	uint64_t expect_us;    /* scripted return time */
+	char call[160];        /* "accept(3, ..., ...)" */
+};
+
+struct runner {
+	const struct script *s;
+	const struct run_opts *o; /* &oo */
+	struct run_opts oo;       /* the caller's, addresses defaulted */
+	const struct target_ops *ops;
+	struct target *t;
+	struct run_result *r;
+	bool failed;
+	bool oom;
+	bool cmd_noted;   /* the "commands not run" note is in the log */
+	int last_line;    /* line of the latest event processed */
+	uint64_t base_us; /* time that relative times count from */
+	/* Sequence and timestamp mapping (see the top of the file). */
+	bool isn_stale; /* learn the stack's ISN from its next SYN */
+	uint32_t stack_isn;
+	bool ts_known;
+	uint32_t ts_map;
+	bool ts_prev_set;
+	uint32_t ts_prev;    /* the stack's latest TSval, for monotonicity */
+	uint16_t stack_port; /* learned from the stack's packets */
+	uint16_t ip_id;
+	struct run_pending pend;
+	struct runlog_ev scratch; /* where log entries go when out of memory */
+	struct target_pkt pkt;
+	uint8_t out[TARGET_PKT_MAX]; /* the inbound packet being built */
+};
+
+/* ---- Formatting -------------------------------------------------------- */
+
+/* "1.100" (seconds, at least three decimals). */
+static const char *fmt_time(uint64_t us, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%" PRIu64 ".%06" PRIu64, us / 1000000u,
+	                   us % 1000000u);
+
+	while (len > 0 && (size_t)len < n && buf[len - 1] == '0' &&
+	       buf[len - 4] != '.')
+		buf[--len] = '\0';
+	return buf;
+}
+
+static void fmt_flags(uint16_t flags, char *buf, size_t n)
+{
+	static const struct {
+		uint16_t bit;
+		char c;
+	} order[] = {
+		{ TCP_FLAG_SYN, 'S' }, { TCP_FLAG_FIN, 'F' },
+		{ TCP_FLAG_RST, 'R' }, { TCP_FLAG_PSH, 'P' },
+		{ TCP_FLAG_URG, 'U' }, { TCP_FLAG_ECE, 'E' },
+		{ TCP_FLAG_CWR, 'W' }, { TCP_FLAG_ACK, '.' },
+	};
+	size_t k, at = 0;
+
+	for (k = 0; k < TCP_ARRAY_LEN(order) && at + 1 < n; k++)
+		if (flags & order[k].bit)
+			buf[at++] = order[k].c;
+	if (at == 0 && n > 1)
+		buf[at++] = '-'; /* no flags at all */
+	if (n > 0)
+		buf[at < n ? at : n - 1] = '\0';
+}
+
+/* Appends printf text to buf at *off, keeping it NUL-terminated. */
+static void cat(char *buf, size_t n, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void cat(char *buf, size_t n, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*off >= n)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *off, n - *off, fmt, ap);
+	va_end(ap);
+	if (w < 0)
+		return;
+	*off += (size_t)w < n - *off ? (size_t)w : n - *off - 1;
+}
+
+/* Options in script notation, without the angle brackets. */
+static void fmt_opts(const struct script_opt *opts, size_t n, char *buf,
+                     size_t cap)
+{
+	size_t k, off = 0;
+	uint8_t b;
+
+	buf[0] = '\0';
+	for (k = 0; k < n; k++) {
+		const struct script_opt *x = &opts[k];
+
+		if (k > 0)
+			cat(buf, cap, &off, ",");
+		switch (x->kind) {
+		case SCRIPT_OPT_NOP:
+			cat(buf, cap, &off, "nop");
+			break;
+		case SCRIPT_OPT_EOL:
+			cat(buf, cap, &off, "eol");
+			break;
+		case SCRIPT_OPT_MSS:
+			cat(buf, cap, &off, "mss %" PRIu32, x->val);
+			break;
+		case SCRIPT_OPT_WSCALE:
+			cat(buf, cap, &off, "wscale %" PRIu32, x->val);
+			break;
+		case SCRIPT_OPT_SACKOK:
+			cat(buf, cap, &off, "sackOK");
+			break;
+		case SCRIPT_OPT_SACK:
+			cat(buf, cap, &off, "sack");
+			for (b = 0; b < x->sack_n && b < SCRIPT_MAX_SACK; b++)
+				cat(buf, cap, &off, " %" PRIu32 ":%" PRIu32,
+				    x->sack[b].left, x->sack[b].right);
+			break;
+		case SCRIPT_OPT_TS:
+			cat(buf, cap, &off, "TS val %" PRIu32 " ecr %" PRIu32,
+			    x->val, x->ecr);
+			break;
+		default:
+			/* Unknown kinds decoded from the wire: "opt<kind>". */
+			cat(buf, cap, &off, "opt%u", (unsigned)x->val);
+			break;
+		}
+	}
+}
+
+/* A segment in packetdrill notation: "> S. 0:0(0) ack 1 win 65535 <...>". */
+static void fmt_pkt(char dir, uint16_t flags, uint32_t seq, uint32_t len,
+                    bool has_ack, uint32_t ack, bool has_win, uint32_t win,
+                    bool has_urg, uint32_t urg, const char *opts, char *buf,
+                    size_t n)
+{
+	char f[16];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	fmt_flags(flags, f, sizeof(f));
+	cat(buf, n, &off, "%c %s %" PRIu32 ":%" PRIu32 "(%" PRIu32 ")", dir, f,
+	    seq, seq + len, len);
+	if (has_ack)
+		cat(buf, n, &off, " ack %" PRIu32, ack);
+	if (has_win)
+		cat(buf, n, &off, " win %" PRIu32, win);
+	if (has_urg)
+		cat(buf, n, &off, " urg %" PRIu32, urg);
+	if (opts)
+		cat(buf, n, &off, " <%s>", opts);
+}
+
+static void fmt_script_pkt(const struct script_packet *p, char *buf, size_t n)
+{
+	char o[160];
+
+	if (p->opts_any)
+		snprintf(o, sizeof(o), "...");
+	else
+		fmt_opts(p->opts, p->opt_n, o, sizeof(o));
+	fmt_pkt(p->dir, p->flags, p->seq_start, p->len, p->has_ack, p->ack,
+	        p->has_win, p->win, p->has_urg, p->urg,
+	        p->opts_any || p->opt_n ? o : NULL, buf, n);
+}
+
+static void fmt_log_pkt(const struct runlog_pkt *p, char *buf, size_t n)
+{
+	fmt_pkt(p->dir, p->flags, p->seq, p->len, p->has_ack, p->ack, true,
+	        p->win, false, 0, p->opts[0] ? p->opts : NULL, buf, n);
+}
+
+/* "-1 EAGAIN (Resource temporarily unavailable)" or "4". */
+static void fmt_ret(int64_t ret, int err, char *buf, size_t n)
+{
+	const char *name = symtab_errno_name(err);
+
+	if (ret == -1 && err != 0)
+		snprintf(buf, n, "-1 %s (%s)", name ? name : "E?",
+		         strerror(err));
+	else
+		snprintf(buf, n, "%" PRId64, ret);
+}
+
+/* "accept(3, ..., ...)" */
+static void fmt_call(const struct script *s, const struct script_syscall *sc,
+                     char *buf, size_t n)
+{
+	size_t off = 0;
+	uint8_t k;
+	char a[96];
+
+	buf[0] = '\0';
+	cat(buf, n, &off, "%s(", sc->name);
+	for (k = 0; k < sc->argc && k < SCRIPT_MAX_ARGS; k++) {
+		symtab_expr_render(s, sc->args[k], a, sizeof(a));
+		cat(buf, n, &off, "%s%s", k ? ", " : "", a);
+	}
+	cat(buf, n, &off, ")");
+}
+
+/* ---- The run log ------------------------------------------------------- */
+
+static struct runlog_ev *log_add(struct runner *x, enum runlog_kind kind,
+                                 int line)
+{
+	struct run_result *r = x->r;
+	struct runlog_ev *e;
+	const char *st;
+
+	if (r->log_n == r->log_cap) {
+		size_t cap = r->log_cap ? r->log_cap * 2 : 32;
+		struct runlog_ev *l = realloc(r->log, cap * sizeof(*l));
+
+		if (!l) {
+			x->oom = true;
+			memset(&x->scratch, 0, sizeof(x->scratch));
+			return &x->scratch;
+		}
+		r->log = l;
+		r->log_cap = cap;
+	}
+	e = &r->log[r->log_n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->line = line;
+	e->t_us = x->ops->now_us(x->t);
+	st = x->ops->state ? x->ops->state(x->t) : NULL;
+	if (st)
+		snprintf(e->state, sizeof(e->state), "%s", st);
+	return e;
+}
+
+/* Refreshes the state of the latest entry (after the event took effect). */
+static void log_state(struct runner *x, struct runlog_ev *e)
+{
+	const char *st = x->ops->state ? x->ops->state(x->t) : NULL;
+
+	if (st)
+		snprintf(e->state, sizeof(e->state), "%s", st);
+}
+
+static void raw_add(struct runner *x, uint64_t t_us, const uint8_t *b,
+                    size_t len)
+{
+	struct run_result *r = x->r;
+	struct run_raw *w;
+
+	if (!x->o->keep_raw)
+		return;
+	if (r->raw_n == r->raw_cap) {
+		size_t cap = r->raw_cap ? r->raw_cap * 2 : 32;
+		struct run_raw *v = realloc(r->raw, cap * sizeof(*v));
+
+		if (!v) {
+			x->oom = true;
+			return;
+		}
+		r->raw = v;
+		r->raw_cap = cap;
+	}
+	w = &r->raw[r->raw_n];
+	w->bytes = malloc(len ? len : 1);
+	if (!w->bytes) {
+		x->oom = true;
+		return;
+	}
+	memcpy(w->bytes, b, len);
+	w->len = len;
+	w->t_us = t_us;
+	r->raw_n++;
+}
+
+/*
+ * Moves the target's notes into the log: drops always; state changes only
+ * when time passed on its own (a timer changed the state between events):
+ * changes caused by an event show as that event's state.
+ */
+static void take_notes(struct runner *x, bool time_passed)
+{
+	struct target_note n;
+
+	if (!x->ops->next_note)
+		return;
+	while (x->ops->next_note(x->t, &n) == 1) {
+		struct runlog_ev *e;
+
+		if (n.kind == TARGET_NOTE_STATE && !time_passed)
+			continue;
+		e = log_add(x, RUNLOG_NOTE, 0);
+		e->t_us = n.t_us;
+		snprintf(e->text, sizeof(e->text), "%s", n.text);
+		if (n.kind == TARGET_NOTE_STATE)
+			snprintf(e->state, sizeof(e->state), "%s", n.state);
+	}
+}
+
+/* ---- Failing ----------------------------------------------------------- */
+
+static void fail(struct runner *x, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct runner *x, int line, const char *fmt, ...)
+{
+	char msg[DIAG_MSG_MAX];
+	va_list ap;
+
+	if (x->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->failed = true;
+	x->r->outcome = RUN_FAIL;
+	diag_set(&x->r->diag, x->s->path ? x->s->path : "", line, 0, NULL, 0,
+	         "%s", msg);
+}
+
+/* Fails with a target's own diagnostic, placed at the event's line. */
+static void fail_diag(struct runner *x, int line, const struct diag *d)
+{
+	if (d->line > 0 && d->file[0] != '\0') {
+		if (!x->failed) {
+			x->failed = true;
+			x->r->outcome = RUN_FAIL;
+			x->r->diag = *d;
+		}
+		return;
+	}
+	fail(x, line, "%s", d->msg[0] ? d->msg : "target error");
+}
+
+/* ---- Times ------------------------------------------------------------- */
+
+static uint64_t resolve(const struct runner *x, enum script_time_kind k,
+                        int64_t us)
+{
+	int64_t v = k == SCRIPT_TIME_REL ? (int64_t)x->base_us + us : us;
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/*
+ * The window [*lo, *hi] in which event ev is due, and its scripted start.
+ * Returns false for '*' (any time).
+ */
+static bool ev_window(const struct runner *x, const struct script_event *ev,
+                      uint64_t *start, uint64_t *lo, uint64_t *hi)
+{
+	const struct script_time *tm = &ev->time;
+	uint64_t tol = x->o->tolerance_us, end;
+
+	if (tm->kind == SCRIPT_TIME_ANY)
+		return false;
+	*start = resolve(x, tm->kind, tm->start_us);
+	end = resolve(x, tm->end_kind, tm->end_us);
+	if (end < *start)
+		end = *start;
+	*lo = *start > tol ? *start - tol : 0;
+	*hi = end + tol;
+	return true;
+}
+
+static bool ev_is_range(const struct script_event *ev)
+{
+	const struct script_time *tm = &ev->time;
+
+	return tm->kind == SCRIPT_TIME_ANY || tm->end_kind != tm->kind ||
+	       tm->end_us != tm->start_us;
+}
+
+/* After event ev, sets the base of the next relative time. */
+static void ev_done(struct runner *x, const struct script_event *ev,
+                    uint64_t start)
+{
+	if (ev_is_range(ev))
+		x->base_us = x->ops->now_us(x->t);
+	else
+		x->base_us = start; /* a blocking call's start, see the top */
+}
+
+/* ---- Packets from the stack --------------------------------------------- */
+
+/* The stack's segment, decoded. */
+struct run_seg {
+	struct tcp_ip_info ip;
+	struct tcp_seg seg;
+	struct script_opt opts[SCRIPT_MAX_OPTS + 1];
+	size_t opt_n;
+	bool opts_bad; /* more options than we keep, or a bad length */
+	bool has_ts;
+	uint32_t tsval, tsecr;
+};
+
+static int decode(const struct target_pkt *p, struct run_seg *d)
+{
+	struct tcp_wire_opt_iter it;
+	struct tcp_wire_opt o;
+	size_t olen, i;
+	const uint8_t *area;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (tcp_wire_ip_parse(p->buf, p->len, &d->ip) != TCP_WHY_NONE)
+		return -1;
+	if (tcp_seg_parse(&d->seg, d->ip.tcp, d->ip.tcp_len, &d->ip.src,
+	                  &d->ip.dst) != TCP_WHY_NONE)
+		return -1;
+	/* Every option in order (the parser keeps only the known ones). */
+	area = d->seg.opts.raw;
+	olen = d->seg.opts.raw_len;
+	tcp_wire_opt_iter_init(&it, area, olen);
+	for (;;) {
+		struct script_opt *x;
+		size_t pos = it.off;
+
+		rc = tcp_wire_opt_next(&it, &o);
+		if (rc != 1) {
+			/* EOL ends the list; what follows is padding. */
+			if (rc == 0 && pos < olen && area[pos] == TCP_OPT_EOL &&
+			    d->opt_n < SCRIPT_MAX_OPTS) {
+				memset(&d->opts[d->opt_n], 0,
+				       sizeof(d->opts[0]));
+				d->opts[d->opt_n++].kind = SCRIPT_OPT_EOL;
+			}
+			break;
+		}
+
+		if (d->opt_n == SCRIPT_MAX_OPTS) {
+			d->opts_bad = true;
+			break;
+		}
+		x = &d->opts[d->opt_n++];
+		memset(x, 0, sizeof(*x));
+		switch (o.kind) {
+		case TCP_OPT_NOP:
+			x->kind = SCRIPT_OPT_NOP;
+			break;
+		case TCP_OPT_MSS:
+			x->kind = SCRIPT_OPT_MSS;
+			x->val = o.len == 4 ? tcp_wire_rd16(o.data) : 0;
+			break;
+		case TCP_OPT_WS:
+			x->kind = SCRIPT_OPT_WSCALE;
+			x->val = o.len == 3 ? o.data[0] : 0;
+			break;
+		case TCP_OPT_SACKOK:
+			x->kind = SCRIPT_OPT_SACKOK;
+			break;
+		case TCP_OPT_SACK:
+			x->kind = SCRIPT_OPT_SACK;
+			for (i = 0; i + 8 <= (size_t)o.len - 2 &&
+			            x->sack_n < SCRIPT_MAX_SACK;
+			     i += 8) {
+				x->sack[x->sack_n].left =
+				    tcp_wire_rd32(o.data + i) - RUN_REMOTE_ISN;
+				x->sack[x->sack_n].right =
+				    tcp_wire_rd32(o.data + i + 4) -
+				    RUN_REMOTE_ISN;
+				x->sack_n++;
+			}
+			break;
+		case TCP_OPT_TS:
+			x->kind = SCRIPT_OPT_TS;
+			if (o.len == 10) {
+				d->has_ts = true;
+				d->tsval = tcp_wire_rd32(o.data);
+				d->tsecr = tcp_wire_rd32(o.data + 4);
+				x->val = d->tsval;
+				x->ecr = d->tsecr;
+			}
+			break;
+		default:
+			x->kind = RUN_OPT_UNKNOWN;
+			x->val = o.kind;
+			break;
+		}
+	}
+	if (rc < 0)
+		d->opts_bad = true;
+	return 0;
+}
+
+static bool opt_equal(const struct script_opt *want,
+                      const struct script_opt *got)
+{
+	uint8_t b;
+
+	if (want->kind != got->kind)
+		return false;
+	switch (want->kind) {
+	case SCRIPT_OPT_MSS:
+	case SCRIPT_OPT_WSCALE:
+		return want->val == got->val;
+	case SCRIPT_OPT_TS:
+		return want->ecr == got->ecr; /* TSval: see the top */
+	case SCRIPT_OPT_SACK:
+		if (want->sack_n != got->sack_n)
+			return false;
+		for (b = 0; b < want->sack_n && b < SCRIPT_MAX_SACK; b++)
+			if (want->sack[b].left != got->sack[b].left ||
+			    want->sack[b].right != got->sack[b].right)
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* Fills a log packet from a decoded stack segment (relative numbers). */
+static void log_pkt_out(struct runner *x, const struct run_seg *d,
+                        struct runlog_pkt *p)
+{
+	struct script_opt shown[SCRIPT_MAX_OPTS + 1];
+	size_t k;
+
+	memset(p, 0, sizeof(*p));
+	p->dir = '>';
+	p->flags = d->seg.flags;
+	p->seq = d->seg.seq.v - x->stack_isn;
+	p->len = d->seg.payload_bytes;
+	p->has_ack = (d->seg.flags & TCP_FLAG_ACK) != 0;
+	p->ack = d->seg.ack.v - RUN_REMOTE_ISN;
+	p->win = d->seg.wnd;
+	/* TSval in the script's terms once the mapping is known. */
+	for (k = 0; k < d->opt_n; k++) {
+		shown[k] = d->opts[k];
+		if (shown[k].kind == SCRIPT_OPT_TS && x->ts_known)
+			shown[k].val -= x->ts_map;
+	}
+	fmt_opts(shown, d->opt_n, p->opts, sizeof(p->opts));
+}
+
+/* Learns the ISN and the ports from a stack segment (see the top). */
+static void learn(struct runner *x, const struct run_seg *d)
+{
+	x->stack_port = d->seg.sport;
+	if ((d->seg.flags & TCP_FLAG_SYN) && x->isn_stale) {
+		x->stack_isn = d->seg.seq.v;
+		x->isn_stale = false;
+		x->ts_known = false;
+		x->ts_prev_set = false;
+	}
+}
+
+static void learn_ts(struct runner *x, const struct run_seg *d,
+                     const struct script_packet *want)
+{
+	size_t k;
+
+	if (!d->has_ts || x->ts_known || !want || want->opts_any)
+		return;
+	for (k = 0; k < want->opt_n; k++) {
+		if (want->opts[k].kind == SCRIPT_OPT_TS) {
+			x->ts_map = d->tsval - want->opts[k].val;
+			x->ts_known = true;
+			return;
+		}
+	}
+}
+
+/*
+ * Logs a segment the stack sent that no script line claims and fails the
+ * run with it. 'why' completes "expected ...".
+ */
+static void unexpected(struct runner *x, const struct target_pkt *p, int line,
+                       const char *why)
+{
+	struct run_seg d;
+	struct runlog_ev *e;
+	char text[RUN_PKT_TEXT], t1[32];
+
+	raw_add(x, p->t_us, p->buf, p->len);
+	e = log_add(x, RUNLOG_PKT, 0);
+	e->t_us = p->t_us;
+	e->unexpected = true;
+	e->failed = !x->failed;
+	if (decode(p, &d) != 0) {
+		fail(x, line,
+		     "segment: expected %s, got a malformed packet of %zu "
+		     "bytes (sent at %s s)",
+		     why, p->len, fmt_time(p->t_us, t1, sizeof(t1)));
+		return;
+	}
+	learn(x, &d);
+	log_pkt_out(x, &d, &e->pkt);
+	fmt_log_pkt(&e->pkt, text, sizeof(text));
+	fail(x, line, "segment: expected %s, got %s (sent at %s s)", why, text,
+	     fmt_time(p->t_us, t1, sizeof(t1)));
+}
+
+/* Fails on every segment the stack sent up to 'upto'; 0 when none. */
+static int drain_unexpected(struct runner *x, uint64_t upto, int line,
+                            const char *why)
+{
+	struct diag d;
+	int rc;
+
+	diag_clear(&d);
+	rc = x->ops->recv(x->t, upto, &x->pkt, &d);
+	if (rc < 0) {
+		fail_diag(x, line, &d);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	unexpected(x, &x->pkt, line, why);
+	return -1;
+}
+
+/* ---- System call results ------------------------------------------------ */
+
+static void sys_result(struct runner *x, const struct script_event *ev,
+                       const struct target_sysret *got, uint64_t lo,
+                       uint64_t hi, uint64_t expect, const char *call)
+{
+	const struct script_syscall *sc = &ev->u.sys;
+	struct runlog_ev *e;
+	char gr[96], er[96], t1[32], t2[32];
+	int64_t want;
+	int rk, werr = 0;
+	uint8_t k;
+
+	fmt_ret(got->ret, got->err, gr, sizeof(gr));
+	e = log_add(x, RUNLOG_SYSCALL, ev->line);
+	e->t_us = got->t_us;
+	snprintf(e->text, sizeof(e->text), "%s = %s", call, gr);
+	rk = symtab_expr_int(x->s, sc->ret, &want);
+	if (sc->err[0] != '\0') {
+		werr = symtab_errno_value(sc->err);
+		if (werr < 0) {
+			e->failed = !x->failed;
+			fail(x, ev->line, "%s: unknown errno name %s", sc->name,
+			     sc->err);
+			return;
+		}
+	}
+	if (rk < 0) {
+		e->failed = !x->failed;
+		fail(x, ev->line,
+		     "%s: the expected return value is not an integer",
+		     sc->name);
+		return;
+	}
+	snprintf(er, sizeof(er), "%s", "...");
+	if (rk == 1)
+		fmt_ret(want, werr, er, sizeof(er));
+	if ((rk == 1 && got->ret != want) ||
+	    (sc->err[0] != '\0' && got->err != werr)) {
+		e->failed = !x->failed;
+		fail(x, ev->line, "%s: expected %s, got %s", sc->name, er, gr);
+		return;
+	}
+	for (k = 0; k < got->out_n && k < TARGET_OUT_MAX; k++) {
+		const struct target_out *o = &got->outs[k];
+		int64_t v;
+		int ok = symtab_expr_int(x->s, o->expr, &v);
+
+		if (ok == 0 || (ok == 1 && v == o->val))
+			continue;
+		e->failed = !x->failed;
+		if (ok < 0) {
+			fail(x, ev->line,
+			     "%s: %s: the expected value is not an integer",
+			     sc->name, o->what);
+		} else if (strcmp(o->what, "revents") == 0) {
+			symtab_poll_render(v, er, sizeof(er));
+			symtab_poll_render(o->val, gr, sizeof(gr));
+			fail(x, ev->line, "%s: %s: expected %s, got %s",
+			     sc->name, o->what, er, gr);
+		} else {
+			fail(x, ev->line,
+			     "%s: %s: expected %" PRId64 ", got %" PRId64,
+			     sc->name, o->what, v, o->val);
+		}
+		return;
+	}
+	if (got->t_us < lo || got->t_us > hi) {
+		e->failed = !x->failed;
+		if (ev->time.blocking)
+			fail(x, ev->line,
+			     "%s: expected to return at %s s, returned at %s "
+			     "s",
+			     sc->name, fmt_time(expect, t1, sizeof(t1)),
+			     fmt_time(got->t_us, t2, sizeof(t2)));
+		else
+			fail(x, ev->line,
+			     "%s: expected to return at once (%s s), blocked "
+			     "until %s s",
+			     sc->name, fmt_time(expect, t1, sizeof(t1)),
+			     fmt_time(got->t_us, t2, sizeof(t2)));
+	}
+}
+
+/* Checks whether the pending call returned; logs and checks it if so. */
+static void pend_poll(struct runner *x)
+{
+	struct target_sysret got;
+	struct diag d;
+
+	if (!x->pend.active || x->failed)
+		return;
+	diag_clear(&d);
+	if (x->ops->poll_syscall(x->t, &got, &d) < 0) {
+		fail_diag(x, x->pend.ev->line, &d);
+		return;
+	}
+	if (!got.done)
+		return;
+	x->pend.active = false;
+	sys_result(x, x->pend.ev, &got, x->pend.lo_us, x->pend.hi_us,
+	           x->pend.expect_us, x->pend.call);
+}
+
+/*
+ * Before an event due at t_us: a pending call that should have returned
+ * earlier gets its time and then fails if it is still blocked. Time moves
+ * to its deadline only (packets stay queued for the event).
+ */
+static void pend_check(struct runner *x, uint64_t t_us)
+{
+	struct diag d;
+	char t1[32];
+
+	if (!x->pend.active || x->failed || t_us <= x->pend.hi_us)
+		return;
+	diag_clear(&d);
+	if (x->ops->now_us(x->t) < x->pend.hi_us &&
+	    x->ops->advance_to(x->t, x->pend.hi_us, &d) < 0) {
+		fail_diag(x, x->pend.ev->line, &d);
+		return;
+	}
+	take_notes(x, true);
+	pend_poll(x);
+	if (x->pend.active && !x->failed) {
+		struct runlog_ev *e = log_add(x, RUNLOG_NOTE, x->pend.ev->line);
+
+		snprintf(e->text, sizeof(e->text), "%s still blocked",
+		         x->pend.call);
+		e->failed = true;
+		fail(x, x->pend.ev->line,
+		     "%s: expected to return by %s s, still blocked",
+		     x->pend.ev->u.sys.name,
+		     fmt_time(x->pend.hi_us, t1, sizeof(t1)));
+	}
+}
+
+/*
+ * Brings the target to time t_us for an inbound packet, a call or a
+ * command on line 'line': segments sent before it are unexpected, except
+ * those sent at exactly t_us by timers (the '>' lines after it may claim
+ * them).
+ */
+static int reach(struct runner *x, uint64_t t_us, int line)
+{
+	struct diag d;
+	char why[96], t1[32];
+	uint64_t now = x->ops->now_us(x->t);
+
+	pend_check(x, t_us);
+	if (x->failed)
+		return -1;
+	snprintf(why, sizeof(why), "none before line %d at %s s", line,
+	         fmt_time(t_us, t1, sizeof(t1)));
+	if (drain_unexpected(x, now, line, why) != 0)
+		return -1;
+	if (t_us > now) {
+		/* Waiting for a packet first stops time at the first one
+		 * sent too early, however far away t_us is. */
+		if (t_us - 1 > now) {
+			int rc = drain_unexpected(x, t_us - 1, line, why);
+
+			take_notes(x, true);
+			pend_poll(x);
+			if (rc != 0 || x->failed)
+				return -1;
+		}
+		diag_clear(&d);
+		if (x->ops->advance_to(x->t, t_us, &d) < 0) {
+			fail_diag(x, line, &d);
+			return -1;
+		}
+		take_notes(x, true);
+		pend_poll(x);
+		if (x->failed)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- Events -------------------------------------------------------------- */
+
+static bool state_is(const char *st, const char *a, const char *b,
+                     const char *c)
+{
+	return !st || strcmp(st, a) == 0 || strcmp(st, b) == 0 ||
+	       strcmp(st, c) == 0;
+}
+
+/* Writes the script's options as raw bytes; returns the length or -1. */
+static int build_opts(struct runner *x, const struct script_packet *p,
+                      uint8_t *b, size_t cap)
+{
+	size_t n = 0, k;
+	uint8_t s;
+
+	for (k = 0; k < p->opt_n && k < SCRIPT_MAX_OPTS; k++) {
+		const struct script_opt *o = &p->opts[k];
+		size_t need = 1;
+		uint32_t ecr;
+
+		switch (o->kind) {
+		case SCRIPT_OPT_MSS:
+			need = 4;
+			break;
+		case SCRIPT_OPT_WSCALE:
+			need = 3;
+			break;
+		case SCRIPT_OPT_SACKOK:
+			need = 2;
+			break;
+		case SCRIPT_OPT_SACK:
+			need = 2 + 8 * (size_t)o->sack_n;
+			break;
+		case SCRIPT_OPT_TS:
+			need = 10;
+			break;
+		default:
+			break;
+		}
+		if (n + need > cap)
+			return -1;
+		switch (o->kind) {
+		case SCRIPT_OPT_NOP:
+			b[n] = TCP_OPT_NOP;
+			break;
+		case SCRIPT_OPT_EOL:
+			b[n] = TCP_OPT_EOL;
+			break;
+		case SCRIPT_OPT_MSS:
+			b[n] = TCP_OPT_MSS;
+			b[n + 1] = 4;
+			tcp_wire_wr16(b + n + 2, (uint16_t)o->val);
+			break;
+		case SCRIPT_OPT_WSCALE:
+			b[n] = TCP_OPT_WS;
+			b[n + 1] = 3;
+			b[n + 2] = (uint8_t)o->val;
+			break;
+		case SCRIPT_OPT_SACKOK:
+			b[n] = TCP_OPT_SACKOK;
+			b[n + 1] = 2;
+			break;
+		case SCRIPT_OPT_SACK:
+			b[n] = TCP_OPT_SACK;
+			b[n + 1] = (uint8_t)need;
+			for (s = 0; s < o->sack_n && s < SCRIPT_MAX_SACK; s++) {
+				tcp_wire_wr32(b + n + 2 + 8 * s,
+				              o->sack[s].left + x->stack_isn);
+				tcp_wire_wr32(b + n + 6 + 8 * s,
+				              o->sack[s].right + x->stack_isn);
+			}
+			break;
+		case SCRIPT_OPT_TS:
+			ecr = o->ecr;
+			if (x->ts_known && (p->flags & TCP_FLAG_ACK))
+				ecr += x->ts_map;
+			b[n] = TCP_OPT_TS;
+			b[n + 1] = 10;
+			tcp_wire_wr32(b + n + 2, o->val);
+			tcp_wire_wr32(b + n + 6, ecr);
+			break;
+		default:
+			return -1;
+		}
+		n += need;
+	}
+	return (int)n;
+}
+
+static void ev_inbound(struct runner *x, const struct script_event *ev)
+{
+	const struct script_packet *sp = &ev->u.pkt;
+	const struct target_addrs *a = &x->o->topts.addrs;
+	uint8_t opts[TCP_OPT_SPACE_MAX + 64];
+	uint64_t start, lo, hi;
+	struct tcp_seg seg;
+	struct runlog_ev *e;
+	struct diag d;
+	size_t ip_len, tcp_len;
+	int olen;
+
+	if (!ev_window(x, ev, &start, &lo, &hi))
+		start = x->ops->now_us(x->t);
+	if (reach(x, start, ev->line) != 0)
+		return;
+	/* A SYN reaching no synchronized connection opens a new one. */
+	if ((sp->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN &&
+	    state_is(x->ops->state ? x->ops->state(x->t) : NULL, "CLOSED",
+	             "LISTEN", "TIME-WAIT"))
+		x->isn_stale = true;
+	memset(&seg, 0, sizeof(seg));
+	seg.sport = a->script_port;
+	seg.dport = x->stack_port;
+	seg.seq.v = RUN_REMOTE_ISN + sp->seq_start;
+	seg.ack.v = sp->has_ack ? sp->ack + x->stack_isn : 0;
+	seg.flags = sp->flags;
+	seg.wnd = (uint16_t)(sp->has_win ? sp->win : RUN_DEFAULT_WIN);
+	seg.urp = sp->has_urg ? sp->urg : 0;
+	seg.payload = run_zeros;
+	seg.payload_bytes = sp->len;
+	olen = sp->opts_any ? 0 : build_opts(x, sp, opts, sizeof(opts));
+	if (olen < 0 || olen > TCP_OPT_SPACE_MAX) {
+		fail(x, ev->line,
+		     "options: expected at most %d bytes of options, got "
+		     "more",
+		     TCP_OPT_SPACE_MAX);
+		return;
+	}
+	if (sp->has_win && sp->win > 0xffff) {
+		fail(x, ev->line,
+		     "win: expected a 16-bit window field, got %" PRIu32,
+		     sp->win);
+		return;
+	}
+	if (olen > 0) {
+		seg.opts.present = TCP_OPTF_RAW;
+		seg.opts.raw = opts;
+		seg.opts.raw_len = (uint8_t)olen;
+	}
+	ip_len = a->script_addr.family == TCP_AF_INET6 ? TCP_IP6_HDR
+	                                               : TCP_IP4_HDR_MIN;
+	tcp_len = tcp_seg_emit(&seg, &a->script_addr, &a->stack_addr,
+	                       x->out + ip_len, sizeof(x->out) - ip_len);
+	if (tcp_len == 0 ||
+	    tcp_wire_ip_emit(&a->script_addr, &a->stack_addr, 64, 0, x->ip_id++,
+	                     tcp_len, x->out, ip_len) != ip_len) {
+		fail(x, ev->line,
+		     "len: expected a segment that fits in one IP packet, "
+		     "got %" PRIu32 " payload bytes",
+		     sp->len);
+		return;
+	}
+	raw_add(x, x->ops->now_us(x->t), x->out, ip_len + tcp_len);
+	e = log_add(x, RUNLOG_PKT, ev->line);
+	e->pkt.dir = '<';
+	e->pkt.flags = sp->flags;
+	e->pkt.seq = sp->seq_start;
+	e->pkt.len = sp->len;
+	e->pkt.has_ack = (sp->flags & TCP_FLAG_ACK) != 0;
+	e->pkt.ack = sp->ack;
+	e->pkt.win = seg.wnd;
+	if (!sp->opts_any)
+		fmt_opts(sp->opts, sp->opt_n, e->pkt.opts, sizeof(e->pkt.opts));
+	diag_clear(&d);
+	if (x->ops->inject(x->t, x->out, ip_len + tcp_len, &d) < 0) {
+		e->failed = true;
+		fail_diag(x, ev->line, &d);
+		return;
+	}
+	take_notes(x, false);
+	log_state(x, e);
+	pend_poll(x);
+	ev_done(x, ev, start);
+}
+
+/* Compares the stack's segment with the script's; false after fail(). */
+static bool compare(struct runner *x, const struct script_event *ev,
+                    const struct run_seg *d, const struct runlog_pkt *lp)
+{
+	const struct script_packet *sp = &ev->u.pkt;
+	char w[RUN_PKT_TEXT], g[RUN_PKT_TEXT];
+	size_t k;
+
+	if (d->seg.flags != sp->flags) {
+		fmt_flags(sp->flags, w, sizeof(w));
+		fmt_flags(d->seg.flags, g, sizeof(g));
+		fail(x, ev->line, "flags: expected %s, got %s", w, g);
+		return false;
+	}
+	if (lp->seq != sp->seq_start) {
+		fail(x, ev->line, "seq: expected %" PRIu32 ", got %" PRIu32,
+		     sp->seq_start, lp->seq);
+		return false;
+	}
+	if (lp->len != sp->len) {
+		fail(x, ev->line, "len: expected %" PRIu32 ", got %" PRIu32,
+		     sp->len, lp->len);
+		return false;
+	}
+	if (sp->has_ack && lp->ack != sp->ack) {
+		fail(x, ev->line, "ack: expected %" PRIu32 ", got %" PRIu32,
+		     sp->ack, lp->ack);
+		return false;
+	}
+	if (sp->has_win && d->seg.wnd != sp->win) {
+		fail(x, ev->line, "win: expected %" PRIu32 ", got %u", sp->win,
+		     (unsigned)d->seg.wnd);
+		return false;
+	}
+	if (sp->has_urg && d->seg.urp != sp->urg) {
+		fail(x, ev->line, "urg: expected %u, got %u", (unsigned)sp->urg,
+		     (unsigned)d->seg.urp);
+		return false;
+	}
+	if (!sp->opts_any) {
+		size_t n = d->opt_n;
+		bool same;
+
+		/* Zero padding after the options is no option. */
+		if (n > 0 && d->opts[n - 1].kind == SCRIPT_OPT_EOL &&
+		    (sp->opt_n == 0 ||
+		     sp->opts[sp->opt_n - 1].kind != SCRIPT_OPT_EOL))
+			n--;
+		same = !d->opts_bad && n == sp->opt_n;
+
+		for (k = 0; same && k < n; k++)
+			same = opt_equal(&sp->opts[k], &d->opts[k]);
+		if (!same) {
+			fmt_opts(sp->opts, sp->opt_n, w, sizeof(w));
+			fail(x, ev->line, "options: expected <%s>, got <%s>", w,
+			     lp->opts);
+			return false;
+		}
+	}
+	if (d->has_ts && x->ts_prev_set &&
+	    (int32_t)(d->tsval - x->ts_prev) < 0) {
+		fail(x, ev->line,
+		     "options: expected a TS val not below the previous "
+		     "one (%" PRIu32 "), got %" PRIu32,
+		     x->ts_prev - (x->ts_known ? x->ts_map : 0),
+		     d->tsval - (x->ts_known ? x->ts_map : 0));
+		return false;
+	}
+	return true;
+}
+
+static void ev_outbound(struct runner *x, const struct script_event *ev)
+{
+	const struct script_packet *sp = &ev->u.pkt;
+	uint64_t start, lo, hi, look;
+	char want[RUN_PKT_TEXT], got[RUN_PKT_TEXT], t1[32], t2[32], t3[32];
+	struct run_seg d;
+	struct runlog_ev *e;
+	struct diag dg;
+	bool timed, ok;
+	int rc;
+
+	look = x->ops->virtual_clock ? RUN_LOOKAHEAD_VIRTUAL_US
+	                             : RUN_LOOKAHEAD_REAL_US;
+	timed = ev_window(x, ev, &start, &lo, &hi);
+	if (!timed) {
+		start = lo = x->ops->now_us(x->t);
+		hi = lo + look;
+	}
+	pend_check(x, start);
+	if (x->failed)
+		return;
+	fmt_script_pkt(sp, want, sizeof(want));
+	diag_clear(&dg);
+	rc = x->ops->recv(x->t, hi, &x->pkt, &dg);
+	if (rc < 0) {
+		fail_diag(x, ev->line, &dg);
+		return;
+	}
+	take_notes(x, true);
+	pend_poll(x);
+	if (x->failed)
+		return;
+	if (rc == 0) {
+		/* Missing: say what came instead, if anything. */
+		diag_clear(&dg);
+		rc = x->ops->recv(x->t, hi + look, &x->pkt, &dg);
+		e = log_add(x, RUNLOG_NOTE, ev->line);
+		e->t_us = hi;
+		e->failed = true;
+		snprintf(e->text, sizeof(e->text), "missing: %.160s", want);
+		if (rc == 1 && decode(&x->pkt, &d) == 0) {
+			struct runlog_ev *u;
+
+			raw_add(x, x->pkt.t_us, x->pkt.buf, x->pkt.len);
+			/* The diagram stops at the entry marked failed: the
+			 * segment that came instead is the last one. */
+			e->failed = false;
+			u = log_add(x, RUNLOG_PKT, 0);
+			u->t_us = x->pkt.t_us;
+			u->unexpected = true;
+			u->failed = true;
+			learn(x, &d);
+			log_pkt_out(x, &d, &u->pkt);
+			fmt_log_pkt(&u->pkt, got, sizeof(got));
+			fail(x, ev->line,
+			     "segment: expected %s by %s s, got %s at %s s "
+			     "instead",
+			     want, fmt_time(hi, t1, sizeof(t1)), got,
+			     fmt_time(x->pkt.t_us, t2, sizeof(t2)));
+		} else {
+			fail(x, ev->line,
+			     "segment: expected %s by %s s, got nothing (up "
+			     "to %s s)",
+			     want, fmt_time(hi, t1, sizeof(t1)),
+			     fmt_time(hi + look, t2, sizeof(t2)));
+		}
+		return;
+	}
+	if (decode(&x->pkt, &d) != 0) {
+		unexpected(x, &x->pkt, ev->line, want);
+		return;
+	}
+	learn(x, &d);
+	learn_ts(x, &d, sp);
+	raw_add(x, x->pkt.t_us, x->pkt.buf, x->pkt.len);
+	e = log_add(x, RUNLOG_PKT, ev->line);
+	e->t_us = x->pkt.t_us;
+	log_pkt_out(x, &d, &e->pkt);
+	fmt_log_pkt(&e->pkt, got, sizeof(got));
+	if (x->pkt.t_us < lo) {
+		/* Sent before its window: a different segment is one the
+		 * script did not expect; the same one is early. */
+		e->failed = true;
+		if (d.seg.flags != sp->flags || e->pkt.seq != sp->seq_start ||
+		    e->pkt.len != sp->len) {
+			e->unexpected = true;
+			e->line = 0;
+			fail(x, ev->line,
+			     "segment: expected %s at %s s, got %s at %s s",
+			     want, fmt_time(start, t1, sizeof(t1)), got,
+			     fmt_time(x->pkt.t_us, t2, sizeof(t2)));
+			return;
+		}
+	}
+	ok = compare(x, ev, &d, &e->pkt);
+	if (!ok) {
+		e->failed = true;
+		diag_append(&x->r->diag, "\n    script: %s\n    actual: %s",
+		            want, got);
+		return;
+	}
+	if (x->pkt.t_us < lo || x->pkt.t_us > hi) {
+		e->failed = true;
+		if (ev_is_range(ev) && timed)
+			fail(x, ev->line, "time: expected %s~%s s, got %s s",
+			     fmt_time(lo, t1, sizeof(t1)),
+			     fmt_time(hi, t2, sizeof(t2)),
+			     fmt_time(x->pkt.t_us, t3, sizeof(t3)));
+		else
+			fail(x, ev->line, "time: expected %s s, got %s s",
+			     fmt_time(start, t1, sizeof(t1)),
+			     fmt_time(x->pkt.t_us, t2, sizeof(t2)));
+		return;
+	}
+	if (d.has_ts) {
+		x->ts_prev = d.tsval;
+		x->ts_prev_set = true;
+	}
+	log_state(x, e);
+	ev_done(x, ev, start);
+}
+
+static void ev_syscall(struct runner *x, const struct script_event *ev)
+{
+	const struct script_syscall *sc = &ev->u.sys;
+	struct target_sysret got;
+	uint64_t start, lo, hi, expect, tol = x->o->tolerance_us;
+	char call[160];
+	struct diag d;
+
+	if (!ev_window(x, ev, &start, &lo, &hi))
+		start = x->ops->now_us(x->t);
+	if (reach(x, start, ev->line) != 0)
+		return;
+	fmt_call(x->s, sc, call, sizeof(call));
+	if (x->pend.active) {
+		struct runlog_ev *e = log_add(x, RUNLOG_SYSCALL, ev->line);
+
+		snprintf(e->text, sizeof(e->text), "%s", call);
+		e->failed = true;
+		fail(x, ev->line,
+		     "%s: expected no call while %s (line %d) is blocked",
+		     sc->name, x->pend.call, x->pend.ev->line);
+		return;
+	}
+	if (strcmp(sc->name, "connect") == 0)
+		x->isn_stale = true;
+	expect = ev->time.blocking ? resolve(x, ev->time.block_end_kind,
+	                                     ev->time.block_end_us)
+	                           : start;
+	lo = expect > tol ? expect - tol : 0;
+	hi = expect + tol;
+	diag_clear(&d);
+	if (x->ops->syscall(x->t, x->s, ev, &got, &d) < 0) {
+		struct runlog_ev *e = log_add(x, RUNLOG_SYSCALL, ev->line);
+
+		snprintf(e->text, sizeof(e->text), "%s", call);
+		e->failed = true;
+		fail_diag(x, ev->line, &d);
+		return;
+	}
+	take_notes(x, false);
+	if (got.done) {
+		sys_result(x, ev, &got, lo, hi, expect, call);
+	} else {
+		struct runlog_ev *e = log_add(x, RUNLOG_SYSCALL, ev->line);
+
+		snprintf(e->text, sizeof(e->text), "%s ... (blocks)", call);
+		x->pend.active = true;
+		x->pend.ev = ev;
+		x->pend.lo_us = lo;
+		x->pend.hi_us = hi;
+		x->pend.expect_us = expect;
+		snprintf(x->pend.call, sizeof(x->pend.call), "%s", call);
+	}
+	ev_done(x, ev, start);
+}
+
+static void ev_command(struct runner *x, const struct script_event *ev)
+{
+	const char *cmd = script_string_at(x->s, ev->u.cmd.text);
+	uint64_t start, lo, hi;
+	struct runlog_ev *e;
+	struct diag d;
+	int rc;
+
+	if (!ev_window(x, ev, &start, &lo, &hi))
+		start = x->ops->now_us(x->t);
+	if (reach(x, start, ev->line) != 0)
+		return;
+	if (!cmd)
+		cmd = "";
+	diag_clear(&d);
+	rc = x->ops->command ? x->ops->command(x->t, cmd, &d) : 0;
+	e = log_add(x, RUNLOG_COMMAND, ev->line);
+	snprintf(e->text, sizeof(e->text), "`%.150s`%s", cmd,
+	         rc == 0 ? " (not run)" : "");
+	if (rc < 0) {
+		e->failed = true;
+		fail_diag(x, ev->line, &d);
+		return;
+	}
+	if (rc == 0) {
+		x->r->commands_skipped = true;
+		if (!x->cmd_noted) {
+			struct runlog_ev *n = log_add(x, RUNLOG_NOTE, ev->line);
+
+			x->cmd_noted = true;
+			snprintf(n->text, sizeof(n->text),
+			         "shell commands configure a kernel; the %s "
+			         "target does not run them",
+			         x->ops->name);
+		}
+	}
+	take_notes(x, false);
+	pend_poll(x);
+	ev_done(x, ev, start);
+}
+
+/* After the last event: a blocked call and unclaimed segments fail. */
+static void finish(struct runner *x)
+{
+	char why[96];
+	int line = x->last_line;
+
+	if (x->pend.active) {
+		pend_check(x, UINT64_MAX);
+		if (x->failed)
+			return;
+	}
+	snprintf(why, sizeof(why), "none after the last event (line %d)", line);
+	(void)drain_unexpected(x, x->ops->now_us(x->t), line, why);
+	take_notes(x, false);
+}
+
+/* ---- Entry points -------------------------------------------------------- */
+
+static double wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Whether the target satisfies every "// requires:"; else RUN_SKIP. */
+static bool requirements_met(const struct script *s, const struct run_opts *o,
+                             struct run_result *r)
+{
+	size_t k;
+
+	for (k = 0; k < s->require_n && k < SCRIPT_MAX_REQUIRES; k++) {
+		char why[sizeof(r->skip_reason)];
+
+		why[0] = '\0';
+		if (o->target->satisfies &&
+		    o->target->satisfies(&o->topts, s->requires[k], why,
+		                         sizeof(why)))
+			continue;
+		r->outcome = RUN_SKIP;
+		if (why[0] == '\0')
+			snprintf(why, sizeof(why),
+			         "requires %s; target %s does not provide it",
+			         s->requires[k], o -> target -> name);
+		snprintf(r->skip_reason, sizeof(r->skip_reason), "%s", why);
+		return false;
+	}
+	return true;
+}
+
+void run_addrs_default(struct target_addrs *a)
+{
+	if (a->stack_addr.family == 0)
+		tcp_addr_v4(&a->stack_addr, 192, 0, 2, 1);
+	if (a->script_addr.family == 0)
+		tcp_addr_v4(&a->script_addr, 192, 0, 2, 2);
+	if (a->stack_port == 0)
+		a->stack_port = 8080;
+	if (a->script_port == 0)
+		a->script_port = 40000;
+}
+
+int run_script(const struct script *s, const struct run_opts *o_in,
+               struct run_result *r)
+{
+	struct run_opts oo = *o_in;
+	const struct run_opts *o = &oo;
+	struct runner *x;
+	double t0 = wall_us();
+	struct diag d;
+	size_t i;
+
+	run_addrs_default(&oo.topts.addrs);
+	r->outcome = RUN_PASS;
+	r->addrs = o->topts.addrs;
+	snprintf(r->target, sizeof(r->target), "%s",
+	         o->target ? o->target->name : "");
+	if (!o->target) {
+		diag_set(&r->diag, "", 0, 0, NULL, 0, "no target");
+		return -1;
+	}
+	if (!requirements_met(s, o, r)) {
+		r->elapsed_us = wall_us() - t0;
+		return 0;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		diag_set(&r->diag, "", 0, 0, NULL, 0, "out of memory");
+		return -1;
+	}
+	x->s = s;
+	x->oo = oo;
+	x->o = &x->oo;
+	x->ops = o->target;
+	x->r = r;
+	x->isn_stale = true;
+	x->stack_port = o->topts.addrs.stack_port;
+	diag_clear(&d);
+	if (x->ops->open(&x->t, &o->topts, &d) != 0) {
+		r->diag = d;
+		free(x);
+		return -1;
+	}
+	for (i = 0; i < s->event_n && !x->failed; i++) {
+		const struct script_event *ev = &s->events[i];
+
+		x->last_line = ev->line;
+		switch (ev->kind) {
+		case SCRIPT_EV_PACKET:
+			if (ev->u.pkt.dir == '<')
+				ev_inbound(x, ev);
+			else
+				ev_outbound(x, ev);
+			break;
+		case SCRIPT_EV_SYSCALL:
+			ev_syscall(x, ev);
+			break;
+		case SCRIPT_EV_COMMAND:
+			ev_command(x, ev);
+			break;
+		default:
+			fail(x, ev->line, "event: unknown kind %d",
+			     (int)ev->kind);
+			break;
+		}
+	}
+	if (!x->failed)
+		finish(x);
+	if (x->oom && !x->failed)
+		fail(x, x->last_line, "run: out of memory for the run log");
+	r->target_us = x->ops->now_us(x->t);
+	x->ops->close(x->t);
+	free(x);
+	r->elapsed_us = wall_us() - t0;
+	return 0;
+}
+
+void run_result_free(struct run_result *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->raw_n; i++)
+		free(r->raw[i].bytes);
+	free(r->raw);
+	free(r->log);
+	r->raw = NULL;
+	r->log = NULL;
+	r->raw_n = r->raw_cap = r->log_n = r->log_cap = 0;
+}

@@ -1,0 +1,1038 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The socket calls of scripts, emulated over the reference stack for the
+ * ref target: descriptors from 3, blocking and O_NONBLOCK behaviour, socket
+ * options, poll() and the errno values Linux returns, so that packetdrill
+ * scripts written against Linux run unchanged. Arguments written "..."
+ * take the run's addresses: bind() to the stack's address and port,
+ * connect() to the script side's.
+ */
+#include "target_ref.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "symtab.h"
+
+#define REF_POLL_MAX 8       /* pollfd entries per poll() */
+#define REF_MAXSEG_MIN 88    /* Linux refuses smaller TCP_MAXSEG values */
+#define REF_MAXSEG_MAX 32767 /* ... and larger ones */
+
+/* What write() sends: the payload bytes are not part of any check. */
+static const uint8_t ref_zeros[REF_RX_BYTES];
+
+int target_ref__errno(int tcp_err)
+{
+	switch (tcp_err) {
+	case TCP_ERESET:
+		return ECONNRESET;
+	case TCP_EREFUSED:
+		return ECONNREFUSED;
+	case TCP_ETIMEDOUT:
+		return ETIMEDOUT;
+	case TCP_ENOTCONN:
+		return ENOTCONN;
+	case TCP_ECLOSING:
+		return EPIPE;
+	case TCP_EWOULDBLOCK:
+		return EAGAIN;
+	case TCP_EADDRINUSE:
+		return EADDRINUSE;
+	case TCP_EADDRNOTAVAIL:
+		return EADDRNOTAVAIL;
+	case TCP_ENOMEM:
+	case TCP_ENOBUFS:
+		return ENOBUFS;
+	case TCP_EEXIST:
+		return EISCONN;
+	case TCP_EINVAL:
+	default:
+		return EINVAL;
+	}
+}
+
+/* ---- Results --------------------------------------------------------- */
+
+static int sys_ok(struct target *t, struct target_sysret *r, int64_t ret)
+{
+	r->done = true;
+	r->ret = ret;
+	r->err = 0;
+	r->t_us = t->now_us;
+	return 1;
+}
+
+static int sys_err(struct target *t, struct target_sysret *r, int err)
+{
+	r->done = true;
+	r->ret = -1;
+	r->err = err;
+	r->t_us = t->now_us;
+	return 1;
+}
+
+static void sys_out(struct target_sysret *r, int32_t expr, int64_t val,
+                    const char *what)
+{
+	struct target_out *o;
+
+	if (expr < 0 || r->out_n >= TARGET_OUT_MAX)
+		return;
+	o = &r->outs[r->out_n++];
+	o->expr = expr;
+	o->val = val;
+	snprintf(o->what, sizeof(o->what), "%s", what);
+	r->out_val = r->outs[0].val;
+}
+
+/* ---- Arguments ------------------------------------------------------- */
+
+static int32_t arg_expr(const struct script_event *ev, unsigned i)
+{
+	const struct script_syscall *sc = &ev->u.sys;
+
+	return i < sc->argc ? sc->args[i] : -1;
+}
+
+/*
+ * Integer argument i: *v gets its value, or dflt for "..." or a missing
+ * argument. A list "[v]" counts as its first element. Returns 0, or -1 for
+ * something that is no integer.
+ */
+static int arg_int(const struct script *s, const struct script_event *ev,
+                   unsigned i, int64_t dflt, int64_t *v)
+{
+	int32_t x = arg_expr(ev, i);
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+	int rc;
+
+	if (e && e->kind == SCRIPT_EXPR_LIST) {
+		if (e->count < 1 || e->first < 0 ||
+		    (size_t)e->first >= s->elem_n)
+			return -1;
+		x = s->elems[e->first];
+	}
+	rc = symtab_expr_int(s, x, v);
+	if (rc == 0)
+		*v = dflt;
+	return rc < 0 ? -1 : 0;
+}
+
+/* The expression a value is written back to: "[x]" gives x's index. */
+static int32_t arg_out_expr(const struct script *s,
+                            const struct script_event *ev, unsigned i)
+{
+	int32_t x = arg_expr(ev, i);
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+
+	if (!e)
+		return -1;
+	if (e->kind == SCRIPT_EXPR_LIST) {
+		if (e->count < 1 || e->first < 0 ||
+		    (size_t)e->first >= s->elem_n)
+			return -1;
+		return s->elems[e->first];
+	}
+	return x;
+}
+
+/* Field 'name' of a struct expression x ({l_onoff=1, ...}), or -1. */
+static int32_t struct_field(const struct script *s, int32_t x, const char *name)
+{
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+	int32_t k;
+
+	if (!e || e->kind != SCRIPT_EXPR_STRUCT || e->first < 0)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		size_t at = (size_t)e->first + (size_t)k;
+		const struct script_expr *f;
+
+		if (at >= s->elem_n)
+			return -1;
+		f = script_expr_at(s, s->elems[at]);
+		if (f && f->kind == SCRIPT_EXPR_FIELD &&
+		    strcmp(f->name, name) == 0)
+			return f->lhs;
+	}
+	return -1;
+}
+
+static int bad_arg(struct diag *d, const struct script *s,
+                   const struct script_event *ev, unsigned i)
+{
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: argument %u: expected an integer, a symbol the "
+	                "reference target knows or ...",
+	                ev->u.sys.name, i + 1);
+}
+
+/* ---- Descriptors ----------------------------------------------------- */
+
+static struct ref_sock *sock_get(struct target *t, int64_t fd)
+{
+	if (fd < REF_FD_BASE || fd >= REF_FD_BASE + REF_FDS)
+		return NULL;
+	return t->socks[fd - REF_FD_BASE].used ? &t->socks[fd - REF_FD_BASE]
+	                                       : NULL;
+}
+
+static int sock_alloc(struct target *t)
+{
+	int i;
+
+	for (i = 0; i < REF_FDS; i++) {
+		if (!t->socks[i].used) {
+			memset(&t->socks[i], 0, sizeof(t->socks[i]));
+			t->socks[i].used = true;
+			t->socks[i].h = -1;
+			return REF_FD_BASE + i;
+		}
+	}
+	return -1;
+}
+
+static struct tcp_conn *sock_conn(struct target *t, const struct ref_sock *k)
+{
+	return k->h < 0 ? NULL : tcp_stack_conn(&t->st, k->h);
+}
+
+/* The connection's error not yet reported to the application, or 0. */
+static int sock_pending_err(struct target *t, const struct ref_sock *k)
+{
+	const struct tcp_conn *c = sock_conn(t, k);
+
+	if (!c || k->err_taken || c->err == 0)
+		return 0;
+	return target_ref__errno(c->err);
+}
+
+static int sock_take_err(struct target *t, struct ref_sock *k)
+{
+	int e = sock_pending_err(t, k);
+
+	if (e)
+		k->err_taken = true;
+	return e;
+}
+
+static bool state_connecting(enum tcp_state s)
+{
+	return s == TCP_SYN_SENT || s == TCP_SYN_RECEIVED;
+}
+
+/* Applies the options set before the connection existed. */
+static void sock_apply(struct target *t, struct ref_sock *k)
+{
+	struct tcp_conn *c = sock_conn(t, k);
+
+	if (!c)
+		return;
+	tcp_conn_set_nodelay(c, k->nodelay);
+	tcp_conn_set_keepalive(c, k->keepalive);
+	if (k->user_to_ms > 0)
+		tcp_conn_set_user_timeout(c, (uint64_t)k->user_to_ms * 1000u);
+}
+
+static int flush(struct target *t, struct diag *d)
+{
+	return target_ref__flush(t, d);
+}
+
+/* ---- socket, bind, listen -------------------------------------------- */
+
+static int sys_socket(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct target_sysret *r,
+                      struct diag *d)
+{
+	int64_t dom, type, proto;
+	int fd;
+
+	if (arg_int(s, ev, 0, AF_INET, &dom) != 0)
+		return bad_arg(d, s, ev, 0);
+	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (dom != AF_INET)
+		return sys_err(t, r, EAFNOSUPPORT);
+	if ((type & ~(int64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
+	    (proto != 0 && proto != IPPROTO_TCP))
+		return sys_err(t, r, EPROTONOSUPPORT);
+	fd = sock_alloc(t);
+	if (fd < 0)
+		return sys_err(t, r, EMFILE);
+	t->socks[fd - REF_FD_BASE].nonblock = (type & SOCK_NONBLOCK) != 0;
+	return sys_ok(t, r, fd);
+}
+
+/* Whether local port 'port' is taken for socket k (bind semantics). */
+static bool port_busy(struct target *t, const struct ref_sock *k, uint16_t port)
+{
+	uint32_t i;
+	int j;
+
+	for (j = 0; j < REF_FDS; j++) {
+		const struct ref_sock *o = &t->socks[j];
+
+		if (!o->used || o == k || !o->bound || o->port != port)
+			continue;
+		if (o->kind == REF_SOCK_LISTEN || !k->reuseaddr ||
+		    !o->reuseaddr)
+			return true;
+	}
+	/* Connections the application gave up (TIME-WAIT ...) hold their
+	 * port until they end, unless SO_REUSEADDR. */
+	for (i = 0; i < REF_SLOTS && !k->reuseaddr; i++)
+		if (t->slots[i].use == TCP_SLOT_RELEASED &&
+		    t->slots[i].conn.tuple.lport == port)
+			return true;
+	return false;
+}
+
+static int sys_bind(struct target *t, struct ref_sock *k,
+                    struct target_sysret *r)
+{
+	uint16_t port = t->o.addrs.stack_port;
+
+	if (k->bound || k->kind != REF_SOCK_NEW)
+		return sys_err(t, r, EINVAL);
+	if (port_busy(t, k, port))
+		return sys_err(t, r, EADDRINUSE);
+	k->bound = true;
+	k->port = port;
+	return sys_ok(t, r, 0);
+}
+
+static int sys_listen(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct ref_sock *k,
+                      struct target_sysret *r, struct diag *d)
+{
+	int64_t backlog;
+	int h;
+
+	if (arg_int(s, ev, 1, 128, &backlog) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (k->kind == REF_SOCK_LISTEN)
+		return sys_ok(t, r, 0);
+	if (k->kind != REF_SOCK_NEW)
+		return sys_err(t, r, EINVAL);
+	if (!k->bound) { /* Linux binds an unbound listener to a port */
+		if (port_busy(t, k, t->o.addrs.stack_port))
+			return sys_err(t, r, EADDRINUSE);
+		k->bound = true;
+		k->port = t->o.addrs.stack_port;
+	}
+	if (backlog < 0)
+		backlog = 0;
+	h = tcp_stack_listen(&t->st, &t->env, t->now_us, NULL, k->port,
+	                     (uint32_t)(backlog > 4096 ? 4096 : backlog));
+	if (h < 0)
+		return sys_err(t, r, target_ref__errno(h));
+	k->kind = REF_SOCK_LISTEN;
+	k->h = h;
+	sock_apply(t, k);
+	if (flush(t, d) != 0)
+		return -1;
+	return sys_ok(t, r, 0);
+}
+
+/* ---- accept, connect ------------------------------------------------- */
+
+/* 1 with *r when accept() completes now, 0 when it would block. */
+static int try_accept(struct target *t, int fd, struct target_sysret *r)
+{
+	struct ref_sock *k = sock_get(t, fd), *n;
+	int nfd, h;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	if (k->kind != REF_SOCK_LISTEN)
+		return sys_err(t, r, EINVAL);
+	nfd = sock_alloc(t);
+	if (nfd < 0)
+		return sys_err(t, r, EMFILE);
+	h = tcp_stack_accept(&t->st, k->h);
+	if (h < 0) {
+		t->socks[nfd - REF_FD_BASE].used = false;
+		if (h == TCP_EWOULDBLOCK)
+			return 0;
+		return sys_err(t, r, target_ref__errno(h));
+	}
+	n = &t->socks[nfd - REF_FD_BASE];
+	n->kind = REF_SOCK_CONN;
+	n->h = h;
+	n->bound = true;
+	n->port = k->port;
+	/* Options are inherited by the stack; O_NONBLOCK is not (accept4). */
+	n->nodelay = k->nodelay;
+	n->keepalive = k->keepalive;
+	n->rcvbuf = k->rcvbuf;
+	n->sndbuf = k->sndbuf;
+	return sys_ok(t, r, nfd);
+}
+
+/*
+ * 1 with *r once a connection attempt has an outcome (0, or the error the
+ * stack reported), 0 while it is still in SYN-SENT/SYN-RECEIVED.
+ */
+static int try_connect(struct target *t, int fd, struct target_sysret *r)
+{
+	struct ref_sock *k = sock_get(t, fd);
+	const struct tcp_conn *c;
+	int e;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	c = sock_conn(t, k);
+	if (!c)
+		return sys_err(t, r, ECONNABORTED);
+	if (state_connecting(c->state))
+		return 0;
+	k->connecting = false;
+	if (c->state == TCP_CLOSED) {
+		e = sock_take_err(t, k);
+		return sys_err(t, r, e ? e : ECONNREFUSED);
+	}
+	return sys_ok(t, r, 0);
+}
+
+static int sys_connect(struct target *t, int fd, struct ref_sock *k,
+                       struct target_sysret *r, struct diag *d)
+{
+	struct tcp_tuple tu;
+	int h;
+
+	if (k->kind == REF_SOCK_LISTEN)
+		return sys_err(t, r, EISCONN);
+	if (k->kind == REF_SOCK_CONN) {
+		if (!k->connecting)
+			return sys_err(t, r, EISCONN);
+		/* A second connect() after a nonblocking one (Linux):
+		 * EALREADY while it goes on, then its outcome once. */
+		if (try_connect(t, fd, r))
+			return 1;
+		if (k->nonblock)
+			return sys_err(t, r, EALREADY);
+		return 0;
+	}
+	memset(&tu, 0, sizeof(tu));
+	tu.laddr = t->o.addrs.stack_addr;
+	tu.lport = k->bound ? k->port : 0;
+	tu.raddr = t->o.addrs.script_addr;
+	tu.rport = t->o.addrs.script_port;
+	h = tcp_stack_connect(&t->st, &t->env, t->now_us, &tu, &t->out);
+	if (flush(t, d) != 0)
+		return -1;
+	if (h < 0)
+		return sys_err(t, r,
+		               h == TCP_EADDRINUSE && !k->bound
+		                   ? EADDRNOTAVAIL
+		                   : target_ref__errno(h));
+	k->kind = REF_SOCK_CONN;
+	k->h = h;
+	k->connecting = true;
+	if (!k->bound) {
+		k->bound = true;
+		k->port = tcp_stack_conn(&t->st, h)->tuple.lport;
+	}
+	sock_apply(t, k);
+	if (k->nonblock)
+		return sys_err(t, r, EINPROGRESS);
+	return try_connect(t, fd, r);
+}
+
+/* ---- read, write ----------------------------------------------------- */
+
+static int try_read(struct target *t, int fd, uint32_t len,
+                    struct target_sysret *r, struct diag *d)
+{
+	struct ref_sock *k = sock_get(t, fd);
+	struct tcp_conn *c;
+	int n, e;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	if (k->kind != REF_SOCK_CONN)
+		return sys_err(t, r, ENOTCONN);
+	c = sock_conn(t, k);
+	if (!c || k->shut_rd)
+		return sys_ok(t, r, 0);
+	if (len == 0)
+		return sys_ok(t, r, 0);
+	if (state_connecting(c->state))
+		return 0;
+	if (len > sizeof(t->iobuf))
+		len = sizeof(t->iobuf);
+	n = tcp_conn_recv(c, &t->env, t->now_us, t->iobuf, len, &t->out);
+	if (flush(t, d) != 0)
+		return -1;
+	if (n >= 0)
+		return sys_ok(t, r, n);
+	if (n == TCP_EWOULDBLOCK)
+		return 0;
+	/* Linux reports a connection's error once; then end of stream. */
+	e = sock_take_err(t, k);
+	if (e)
+		return sys_err(t, r, e);
+	return sys_ok(t, r, 0);
+}
+
+/*
+ * Queues what fits of the pending write; 1 with *r when everything is
+ * queued (or it failed), 0 while waiting for room.
+ */
+static int try_write(struct target *t, struct ref_pending *p,
+                     struct target_sysret *r, struct diag *d)
+{
+	struct ref_sock *k = sock_get(t, p->fd);
+	struct tcp_conn *c;
+	int e;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	if (k->kind != REF_SOCK_CONN)
+		return sys_err(t, r, EPIPE);
+	c = sock_conn(t, k);
+	e = sock_take_err(t, k);
+	if (e)
+		return p->done_bytes ? sys_ok(t, r, p->done_bytes)
+		                     : sys_err(t, r, e);
+	if (!c || k->shut_wr || k->err_taken)
+		return p->done_bytes ? sys_ok(t, r, p->done_bytes)
+		                     : sys_err(t, r, EPIPE);
+	if (state_connecting(c->state))
+		return 0;
+	while (p->done_bytes < p->len) {
+		uint32_t chunk = p->len - p->done_bytes;
+		int n;
+
+		if (chunk > sizeof(ref_zeros))
+			chunk = sizeof(ref_zeros);
+		n = tcp_conn_send(c, &t->env, t->now_us, ref_zeros, chunk,
+		                  p->send_flags, &t->out);
+		if (flush(t, d) != 0)
+			return -1;
+		if (n < 0) {
+			e = n == TCP_ERESET || n == TCP_ETIMEDOUT ||
+			            n == TCP_EREFUSED
+			        ? sock_take_err(t, k)
+			        : EPIPE;
+			if (p->done_bytes)
+				return sys_ok(t, r, p->done_bytes);
+			return sys_err(t, r, e ? e : EPIPE);
+		}
+		p->done_bytes += (uint32_t)n;
+		if ((uint32_t)n < chunk)
+			break;
+	}
+	if (p->done_bytes == p->len)
+		return sys_ok(t, r, p->len);
+	return 0;
+}
+
+/* ---- shutdown, close ------------------------------------------------- */
+
+static int sys_shutdown(struct target *t, const struct script *s,
+                        const struct script_event *ev, struct ref_sock *k,
+                        struct target_sysret *r, struct diag *d)
+{
+	const struct tcp_conn *c = sock_conn(t, k);
+	int64_t how;
+
+	if (arg_int(s, ev, 1, SHUT_RDWR, &how) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return sys_err(t, r, EINVAL);
+	if (k->kind != REF_SOCK_CONN || !c || c->state == TCP_CLOSED)
+		return sys_err(t, r, ENOTCONN);
+	if (how == SHUT_RD || how == SHUT_RDWR)
+		k->shut_rd = true;
+	if ((how == SHUT_WR || how == SHUT_RDWR) && !k->shut_wr) {
+		k->shut_wr = true;
+		(void)tcp_stack_close(&t->st, &t->env, t->now_us, k->h,
+		                      TCP_CLOSE_SEND, &t->out);
+		if (flush(t, d) != 0)
+			return -1;
+	}
+	return sys_ok(t, r, 0);
+}
+
+static int sys_close(struct target *t, struct ref_sock *k,
+                     struct target_sysret *r, struct diag *d)
+{
+	if (k->h >= 0 && tcp_stack_slot_use(&t->st, k->h) == TCP_SLOT_APP) {
+		/* SO_LINGER with a zero timeout: close() aborts (RST). */
+		if (k->kind == REF_SOCK_CONN && k->linger_on &&
+		    k->linger_s == 0)
+			(void)tcp_stack_abort(&t->st, &t->env, t->now_us, k->h,
+			                      &t->out);
+		else
+			(void)tcp_stack_close(&t->st, &t->env, t->now_us, k->h,
+			                      TCP_CLOSE_FULL, &t->out);
+	}
+	memset(k, 0, sizeof(*k));
+	k->h = -1;
+	if (flush(t, d) != 0)
+		return -1;
+	return sys_ok(t, r, 0);
+}
+
+/* ---- setsockopt, getsockopt ------------------------------------------ */
+
+static int sys_setsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, struct ref_sock *k,
+                          struct target_sysret *r, struct diag *d)
+{
+	int64_t level, name, v = 0;
+	struct tcp_conn *c = sock_conn(t, k);
+
+	if (arg_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		int64_t on = 0, secs = 0;
+		int32_t x = arg_expr(ev, 3);
+
+		if (symtab_expr_int(s, struct_field(s, x, "l_onoff"), &on) <
+		        0 ||
+		    symtab_expr_int(s, struct_field(s, x, "l_linger"), &secs) <
+		        0)
+			return bad_arg(d, s, ev, 3);
+		k->linger_on = on != 0;
+		k->linger_s = secs;
+		return sys_ok(t, r, 0);
+	}
+	if (arg_int(s, ev, 3, 0, &v) != 0)
+		return bad_arg(d, s, ev, 3);
+	if (level == SOL_SOCKET) {
+		if (name == SO_REUSEADDR)
+			k->reuseaddr = v != 0;
+		else if (name == SO_REUSEPORT)
+			; /* accepted; one listener per port here anyway */
+		else if (name == SO_KEEPALIVE) {
+			k->keepalive = v != 0;
+			if (c)
+				tcp_conn_set_keepalive(c, k->keepalive);
+		} else if (name == SO_RCVBUF)
+			k->rcvbuf = v; /* buffers are fixed per slot */
+		else if (name == SO_SNDBUF)
+			k->sndbuf = v;
+		else
+			return sys_err(t, r, ENOPROTOOPT);
+		return sys_ok(t, r, 0);
+	}
+	if (level != IPPROTO_TCP)
+		return sys_err(t, r, ENOPROTOOPT);
+	if (name == symtab_tcpopt.nodelay) {
+		k->nodelay = v != 0;
+		if (c)
+			tcp_conn_set_nodelay(c, k->nodelay);
+	} else if (name == symtab_tcpopt.maxseg) {
+		/* The MSS we advertise is a stack-wide setting: it applies
+		 * to the SYNs sent after this call. */
+		if (v < REF_MAXSEG_MIN || v > REF_MAXSEG_MAX)
+			return sys_err(t, r, EINVAL);
+		k->maxseg = v;
+		t->cfg.mss =
+		    (uint16_t)(v < t->cfg.mtu - 40 ? v : t->cfg.mtu - 40);
+	} else if (name == symtab_tcpopt.user_timeout) {
+		if (v < 0)
+			return sys_err(t, r, EINVAL);
+		k->user_to_ms = v;
+		if (c)
+			tcp_conn_set_user_timeout(c,
+			                          v ? (uint64_t)v * 1000u
+			                            : t->cfg.user_timeout_us);
+	} else if (name == symtab_tcpopt.keepidle ||
+	           name == symtab_tcpopt.keepintvl ||
+	           name == symtab_tcpopt.keepcnt) {
+		if (v < 1)
+			return sys_err(t, r, EINVAL);
+		if (name == symtab_tcpopt.keepidle)
+			t->cfg.keepalive_idle_us = (uint64_t)v * 1000000u;
+		else if (name == symtab_tcpopt.keepintvl)
+			t->cfg.keepalive_intvl_us = (uint64_t)v * 1000000u;
+		else
+			t->cfg.keepalive_probes = (uint32_t)v;
+	} else {
+		return sys_err(t, r, ENOPROTOOPT);
+	}
+	return sys_ok(t, r, 0);
+}
+
+static int sys_getsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, struct ref_sock *k,
+                          struct target_sysret *r, struct diag *d)
+{
+	int64_t level, name, v;
+	const struct tcp_conn *c = sock_conn(t, k);
+	int32_t vx = arg_out_expr(s, ev, 3), lx = arg_out_expr(s, ev, 4);
+
+	if (arg_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		int32_t x = arg_expr(ev, 3);
+
+		sys_ok(t, r, 0);
+		sys_out(r, struct_field(s, x, "l_onoff"), k->linger_on,
+		        "l_onoff");
+		sys_out(r, struct_field(s, x, "l_linger"), k->linger_s,
+		        "l_linger");
+		sys_out(r, lx, 8, "optlen");
+		return 1;
+	}
+	if (level == SOL_SOCKET) {
+		if (name == SO_ERROR)
+			v = sock_take_err(t, k);
+		else if (name == SO_REUSEADDR)
+			v = k->reuseaddr;
+		else if (name == SO_KEEPALIVE)
+			v = k->keepalive;
+		else if (name == SO_RCVBUF)
+			v = k->rcvbuf ? 2 * k->rcvbuf : REF_RX_BYTES;
+		else if (name == SO_SNDBUF)
+			v = k->sndbuf ? 2 * k->sndbuf : REF_TX_BYTES;
+		else
+			return sys_err(t, r, ENOPROTOOPT);
+	} else if (level == IPPROTO_TCP) {
+		if (name == symtab_tcpopt.nodelay)
+			v = k->nodelay;
+		else if (name == symtab_tcpopt.maxseg)
+			v = c && tcp_state_is_synchronized(c->state)
+			        ? c->snd_mss
+			        : (k->maxseg ? k->maxseg : t->cfg.mss);
+		else if (name == symtab_tcpopt.user_timeout)
+			v = k->user_to_ms;
+		else
+			return sys_err(t, r, ENOPROTOOPT);
+	} else {
+		return sys_err(t, r, ENOPROTOOPT);
+	}
+	sys_ok(t, r, 0);
+	sys_out(r, vx, v, "optval");
+	sys_out(r, lx, 4, "optlen");
+	return 1;
+}
+
+/* ---- fcntl, poll ----------------------------------------------------- */
+
+static int sys_fcntl(struct target *t, const struct script *s,
+                     const struct script_event *ev, struct ref_sock *k,
+                     struct target_sysret *r, struct diag *d)
+{
+	int64_t cmd, arg;
+
+	if (arg_int(s, ev, 1, -1, &cmd) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (cmd == F_GETFL)
+		return sys_ok(t, r, O_RDWR | (k->nonblock ? O_NONBLOCK : 0));
+	if (cmd != F_SETFL)
+		return sys_err(t, r, EINVAL);
+	if (arg_int(s, ev, 2, 0, &arg) != 0)
+		return bad_arg(d, s, ev, 2);
+	k->nonblock = (arg & O_NONBLOCK) != 0;
+	return sys_ok(t, r, 0);
+}
+
+/* Whether listener slot h has a child ready for accept(). */
+static bool accept_ready(const struct target *t, int h)
+{
+	uint32_t i;
+
+	for (i = 0; i < REF_SLOTS; i++)
+		if (t->slots[i].use == TCP_SLOT_PENDING &&
+		    t->slots[i].parent == h && t->slots[i].ready_seq != 0)
+			return true;
+	return false;
+}
+
+/*
+ * The poll mask of descriptor fd, after Linux's tcp_poll(): HUP once both
+ * directions are shut (or the connection is CLOSED), IN with data or after
+ * the peer's FIN (with RDHUP), OUT when there is room to write or writing is
+ * shut (a write would not block), nothing but ERR/HUP while connecting.
+ */
+static int64_t sock_mask(struct target *t, int64_t fd)
+{
+	struct ref_sock *k = sock_get(t, fd);
+	const struct tcp_conn *c;
+	int64_t m = 0;
+	bool rd_shut, wr_shut;
+
+	if (!k)
+		return POLLNVAL;
+	if (k->kind == REF_SOCK_LISTEN)
+		return accept_ready(t, k->h) ? POLLIN | POLLRDNORM : 0;
+	c = sock_conn(t, k);
+	if (k->kind == REF_SOCK_NEW || !c)
+		return POLLOUT | POLLWRNORM | POLLHUP;
+	if (sock_pending_err(t, k))
+		m |= POLLERR;
+	rd_shut =
+	    k->shut_rd || (c->fl & TCP_CF_FIN_RCVD) || c->state == TCP_CLOSED;
+	wr_shut = k->shut_wr || c->state == TCP_CLOSED;
+	if (rd_shut && wr_shut)
+		m |= POLLHUP;
+	if (rd_shut)
+		m |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (state_connecting(c->state))
+		return m;
+	if (c->rx.len > 0)
+		m |= POLLIN | POLLRDNORM;
+	if (c->fl & TCP_CF_URG_SIGNAL)
+		m |= POLLPRI;
+	if (wr_shut) {
+		m |= POLLOUT | POLLWRNORM;
+	} else {
+		uint32_t room = c->tx.cap - c->tx.len;
+
+		if (room > 0 && room >= c->tx.len / 2)
+			m |= POLLOUT | POLLWRNORM;
+	}
+	return m;
+}
+
+/* 1 with *r when poll() returns now (events, or timeout 0), else 0. */
+static int try_poll(struct target *t, const struct script *s,
+                    const struct script_event *ev, bool timed_out,
+                    struct target_sysret *r, struct diag *d)
+{
+	const struct script_expr *l = script_expr_at(s, arg_expr(ev, 0));
+	int64_t revents[REF_POLL_MAX];
+	int32_t rx[REF_POLL_MAX];
+	int32_t k, n = 0, ready = 0;
+
+	if (!l || l->kind != SCRIPT_EXPR_LIST || l->first < 0 ||
+	    l->count > REF_POLL_MAX ||
+	    (size_t)l->first + (size_t)l->count > s->elem_n)
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "poll: argument 1: expected a list of at most "
+		                "%d {fd=..., events=..., revents=...}",
+		                REF_POLL_MAX);
+	for (k = 0; k < l->count; k++) {
+		int32_t e = s->elems[l->first + k];
+		int64_t fd, events;
+
+		if (symtab_expr_int(s, struct_field(s, e, "fd"), &fd) != 1 ||
+		    symtab_expr_int(s, struct_field(s, e, "events"), &events) <
+		        0)
+			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+			                "poll: entry %d: expected {fd=N, "
+			                "events=..., revents=...}",
+			                (int)k + 1);
+		revents[k] =
+		    sock_mask(t, fd) & (events | POLLERR | POLLHUP | POLLNVAL);
+		rx[k] = struct_field(s, e, "revents");
+		if (revents[k])
+			ready++;
+		n++;
+	}
+	if (ready == 0 && !timed_out)
+		return 0;
+	sys_ok(t, r, ready);
+	for (k = 0; k < n; k++)
+		sys_out(r, rx[k], revents[k], "revents");
+	return 1;
+}
+
+/* ---- Dispatch -------------------------------------------------------- */
+
+/* Tries to finish pending call p; 1 with *r when it did. */
+static int pending_attempt(struct target *t, struct ref_pending *p,
+                           struct target_sysret *r, struct diag *d)
+{
+	switch (p->call) {
+	case REF_CALL_ACCEPT:
+		return try_accept(t, p->fd, r);
+	case REF_CALL_CONNECT:
+		return try_connect(t, p->fd, r);
+	case REF_CALL_READ:
+		return try_read(t, p->fd, p->len, r, d);
+	case REF_CALL_WRITE:
+		return try_write(t, p, r, d);
+	case REF_CALL_POLL:
+		return try_poll(t, p->s, p->ev, t->now_us >= p->deadline_us, r,
+		                d);
+	case REF_CALL_NONE:
+	default:
+		return 0;
+	}
+}
+
+void target_ref__try_pending(struct target *t)
+{
+	struct ref_pending *p = &t->pend;
+	struct target_sysret r;
+	struct diag d;
+	int rc;
+
+	if (p->call == REF_CALL_NONE || p->complete)
+		return;
+	memset(&r, 0, sizeof(r));
+	diag_clear(&d);
+	rc = pending_attempt(t, p, &r, &d);
+	if (rc == 0)
+		return;
+	if (rc < 0) { /* cannot happen after the first attempt succeeded */
+		r.done = true;
+		r.ret = -1;
+		r.err = EIO;
+		r.t_us = t->now_us;
+	}
+	p->r = r;
+	p->complete = true;
+}
+
+uint64_t target_ref__pending_deadline(const struct target *t)
+{
+	if (t->pend.call == REF_CALL_POLL && !t->pend.complete)
+		return t->pend.deadline_us;
+	return TCP_NO_DEADLINE;
+}
+
+/* Starts pending call p for a call that blocks (r->done stays false). */
+static int block(struct target *t, struct ref_pending *p,
+                 struct target_sysret *r)
+{
+	t->pend = *p;
+	t->pend.complete = false;
+	memset(r, 0, sizeof(*r));
+	r->done = false;
+	r->t_us = t->now_us;
+	return 0;
+}
+
+static int sys_dispatch(struct target *t, const struct script *s,
+                        const struct script_event *ev, struct target_sysret *r,
+                        struct diag *d)
+{
+	const char *name = ev->u.sys.name;
+	struct ref_pending p;
+	struct ref_sock *k;
+	int64_t fd, v;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	p.ev = ev;
+	p.deadline_us = TCP_NO_DEADLINE;
+	if (strcmp(name, "socket") == 0)
+		return sys_socket(t, s, ev, r, d);
+	if (strcmp(name, "poll") == 0) {
+		int64_t timeout;
+
+		if (arg_int(s, ev, 2, -1, &timeout) != 0)
+			return bad_arg(d, s, ev, 2);
+		rc = try_poll(t, s, ev, timeout == 0, r, d);
+		if (rc != 0)
+			return rc;
+		p.call = REF_CALL_POLL;
+		if (timeout > 0)
+			p.deadline_us = t->now_us + (uint64_t)timeout * 1000u;
+		return block(t, &p, r);
+	}
+	if (arg_int(s, ev, 0, -1, &fd) != 0)
+		return bad_arg(d, s, ev, 0);
+	k = sock_get(t, fd);
+	if (!k)
+		return sys_err(t, r, EBADF);
+	p.fd = (int)fd;
+	if (strcmp(name, "bind") == 0)
+		return sys_bind(t, k, r);
+	if (strcmp(name, "listen") == 0)
+		return sys_listen(t, s, ev, k, r, d);
+	if (strcmp(name, "accept") == 0) {
+		rc = try_accept(t, p.fd, r);
+		if (rc != 0)
+			return rc;
+		if (k->nonblock)
+			return sys_err(t, r, EAGAIN);
+		p.call = REF_CALL_ACCEPT;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "connect") == 0) {
+		rc = sys_connect(t, p.fd, k, r, d);
+		if (rc != 0)
+			return rc;
+		p.call = REF_CALL_CONNECT;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "read") == 0 || strcmp(name, "recv") == 0) {
+		int64_t flags = 0;
+
+		if (arg_int(s, ev, 2, REF_RX_BYTES, &v) != 0)
+			return bad_arg(d, s, ev, 2);
+		if (name[0] == 'r' && name[1] == 'e' && name[2] == 'c' &&
+		    arg_int(s, ev, 3, 0, &flags) != 0)
+			return bad_arg(d, s, ev, 3);
+		if (v < 0)
+			return sys_err(t, r, EINVAL);
+		p.len = (uint32_t)(v > UINT32_MAX ? UINT32_MAX : v);
+		rc = try_read(t, p.fd, p.len, r, d);
+		if (rc != 0)
+			return rc;
+		if (k->nonblock || (flags & MSG_DONTWAIT))
+			return sys_err(t, r, EAGAIN);
+		p.call = REF_CALL_READ;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "write") == 0 || strcmp(name, "send") == 0) {
+		int64_t flags = 0;
+
+		if (arg_int(s, ev, 2, 0, &v) != 0)
+			return bad_arg(d, s, ev, 2);
+		if (name[0] == 's' && arg_int(s, ev, 3, 0, &flags) != 0)
+			return bad_arg(d, s, ev, 3);
+		if (v < 0)
+			return sys_err(t, r, EINVAL);
+		p.len = (uint32_t)(v > UINT32_MAX ? UINT32_MAX : v);
+		p.send_flags = TCP_SEND_PUSH;
+		if (flags & MSG_OOB)
+			p.send_flags |= TCP_SEND_URGENT;
+		rc = try_write(t, &p, r, d);
+		if (rc != 0)
+			return rc;
+		if (k->nonblock || (flags & MSG_DONTWAIT))
+			return p.done_bytes ? sys_ok(t, r, p.done_bytes)
+			                    : sys_err(t, r, EAGAIN);
+		p.call = REF_CALL_WRITE;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "shutdown") == 0)
+		return sys_shutdown(t, s, ev, k, r, d);
+	if (strcmp(name, "close") == 0)
+		return sys_close(t, k, r, d);
+	if (strcmp(name, "setsockopt") == 0)
+		return sys_setsockopt(t, s, ev, k, r, d);
+	if (strcmp(name, "getsockopt") == 0)
+		return sys_getsockopt(t, s, ev, k, r, d);
+	if (strcmp(name, "fcntl") == 0)
+		return sys_fcntl(t, s, ev, k, r, d);
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: not supported by the reference target", name);
+}
+
+int target_ref__syscall(struct target *t, const struct script *s,
+                        const struct script_event *ev, struct target_sysret *r,
+                        struct diag *d)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->t_us = t->now_us;
+	if (t->pend.call != REF_CALL_NONE)
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "%s: another system call is still blocked",
+		                ev->u.sys.name);
+	rc = sys_dispatch(t, s, ev, r, d);
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The names scripts use for constants (SOCK_STREAM, O_NONBLOCK, POLLIN,
+ * ...) and errno values, with the values the host's headers give them (the
+ * values Linux uses), and the evaluation and display of system call
+ * argument expressions. Shared by the runner and the targets.
+ */
+#ifndef SHAKEDOWN_SYMTAB_H
+#define SHAKEDOWN_SYMTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shakedown/script.h"
+
+/*
+ * TCP-level option numbers. <netinet/tcp.h> cannot be included next to the
+ * tcpref headers (its TCP_LISTEN, tcp_seq, ... clash), so the files that
+ * use the stack read them here.
+ */
+struct symtab_tcpopt {
+	int nodelay, maxseg, keepidle, keepintvl, keepcnt, user_timeout;
+};
+extern const struct symtab_tcpopt symtab_tcpopt;
+
+/* The value of a symbol such as "SO_LINGER"; false when unknown. */
+bool symtab_value(const char *name, int64_t *v);
+
+/* "ECONNRESET" for an errno value; NULL when unknown. */
+const char *symtab_errno_name(int err);
+
+/* The errno value of "ECONNRESET" (or "EWOULDBLOCK"); -1 when unknown. */
+int symtab_errno_value(const char *name);
+
+/*
+ * Evaluates expression 'i' of s as an integer: INT, SYMBOL and OR of
+ * those. Returns 1 with *v, 0 for "..." or a missing expression (i < 0),
+ * and -1 for anything else (a list, a struct, an unknown symbol).
+ */
+int symtab_expr_int(const struct script *s, int32_t i, int64_t *v);
+
+/*
+ * Writes expression 'i' the way the script spells it ("[1]",
+ * "{l_onoff=1, l_linger=0}", "O_RDWR|O_NONBLOCK") into buf, always
+ * NUL-terminated and cut to n. Returns the length written.
+ */
+size_t symtab_expr_render(const struct script *s, int32_t i, char *buf,
+                          size_t n);
+
+/*
+ * Writes a poll() event mask as names joined by '|' ("POLLIN|POLLOUT",
+ * "0") into buf (cut to n).
+ */
+void symtab_poll_render(int64_t mask, char *buf, size_t n);
+
+#endif
