@@ -53,12 +53,18 @@ bench: deps
 	    -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
 	    -DSHAKEDOWN_SANITIZE=OFF -DSHAKEDOWN_TESTS=OFF
 	$(CMAKE) --build $(BENCH_BUILD) -j$(JOBS)
-	@if [ -x $(BENCH_BUILD)/bench/bench_stack ]; then \
-	    $(BENCH_BUILD)/bench/bench_stack; \
+	@rc=0; \
+	if [ -x $(BENCH_BUILD)/bench/bench_stack ]; then \
+	    $(BENCH_BUILD)/bench/bench_stack || rc=$$?; \
 	else \
-	    echo "no benchmark yet: $(BENCH_BUILD)/bench/bench_stack was not built"; \
-	    echo "(there are no bench/*.c sources yet)"; \
-	fi
+	    echo "no bench_stack: $(BENCH_BUILD)/bench/bench_stack was not built"; \
+	fi; \
+	if [ -x $(BENCH_BUILD)/bench/bench_scripts ]; then \
+	    $(BENCH_BUILD)/bench/bench_scripts -C "$(CURDIR)" || rc=$$?; \
+	else \
+	    echo "no bench_scripts: $(BENCH_BUILD)/bench/bench_scripts was not built"; \
+	fi; \
+	exit $$rc
 
 define need_clang_format
 	@if [ -z "$(CLANG_FORMAT)" ]; then \
