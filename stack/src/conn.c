@@ -692,8 +692,14 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 			if (!ok && len == avail &&
 			    (flight(c) == 0 || (c->fl & TCP_CF_NODELAY)))
 				ok = true;
+			/*
+			 * Rule (3) carries Nagle's "[SND.NXT = SND.UNA and]"
+			 * too (3.8.6.2.1): half the window is no reason to
+			 * send a short segment while data is in flight.
+			 */
 			if (!ok && c->max_snd_wnd > 0 &&
-			    len >= c->max_snd_wnd / 2)
+			    len >= c->max_snd_wnd / 2 &&
+			    (flight(c) == 0 || (c->fl & TCP_CF_NODELAY)))
 				ok = true;
 			if (!ok && c->t_sws != TCP_NO_DEADLINE &&
 			    now_us >= c->t_sws)

@@ -432,7 +432,12 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 		if (tcp_seq_ge(ack, c->recover)) {
 			uint32_t fl = tcp_seq_diff(c->snd_max, c->snd_una);
 
-			/* Full ACK: deflate to min(ssthresh, flight + SMSS). */
+			/*
+			 * Full ACK: deflate to min(ssthresh, max(FlightSize,
+			 * SMSS) + SMSS) (RFC 6582 3.2 step 3, option 1).
+			 */
+			if (fl < smss)
+				fl = smss;
 			c->cwnd =
 			    c->ssthresh < fl + smss ? c->ssthresh : fl + smss;
 			c->fl &= ~TCP_CF_RECOVERY;
@@ -1029,11 +1034,29 @@ static struct step step_text(struct tcp_conn *c, const struct tcp_env *env,
 static struct step step_fin(struct tcp_conn *c, const struct tcp_env *env,
                             uint64_t now_us, const struct tcp_seg *seg)
 {
-	if (!(seg->flags & TCP_FLAG_FIN))
-		return GO;
-	/* Only a FIN that lies at RCV.NXT (all text before it taken). */
-	if (!tcp_seq_eq(tcp_seq_add(seg->seq, seg->payload_bytes), c->rcv_nxt))
-		return GO;
+	tcp_seq end = tcp_seq_add(seg->seq, seg->payload_bytes);
+
+	if (seg->flags & TCP_FLAG_FIN) {
+		if (tcp_seq_gt(end, c->rcv_nxt)) {
+			/*
+			 * SHLD-31: a FIN beyond a hole is held, like the text
+			 * before it (step_text kept all of it, or stopped);
+			 * RFC 5681 4.2: a duplicate ACK at once.
+			 */
+			if (!(c->fl & TCP_CF_FIN_RCVD)) {
+				c->fl |= TCP_CF_FIN_HELD | TCP_CF_ACK_NOW;
+				c->rcv_fin = end;
+			}
+			return GO;
+		}
+		/* Only a FIN at RCV.NXT (all text before it taken). */
+		if (!tcp_seq_eq(end, c->rcv_nxt))
+			return GO;
+	} else if (!(c->fl & TCP_CF_FIN_HELD) ||
+	           !tcp_seq_eq(c->rcv_fin, c->rcv_nxt)) {
+		return GO; /* no FIN, or a held one the text has not reached */
+	}
+	c->fl &= ~TCP_CF_FIN_HELD;
 	if (!(c->fl & TCP_CF_FIN_RCVD)) {
 		c->rcv_nxt = tcp_seq_add(c->rcv_nxt, 1);
 		c->fl |= TCP_CF_FIN_RCVD;

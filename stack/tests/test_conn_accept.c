@@ -524,6 +524,109 @@ static void test_established_zero_window_urg_processed(void **state)
 	fx_free(f);
 }
 
+/*
+ * RFC 9293 3.10.7.4 first: with a zero window a SYN at RCV.NXT (SEG.LEN 1)
+ * is not acceptable and gets the first step's ACK. The allowance for a zero
+ * window (MUST-66: ACK, URG, RST) does not extend to SYN, so the segment
+ * never reaches the fourth step: no challenge ACK (RFC 5961), and in the
+ * legacy profile no in-window reset.
+ */
+static void test_established_zero_window_syn_at_rcv_nxt_acked(void **state)
+{
+	static const enum tcp_profile prof[] = { TCP_PROFILE_DEFAULT,
+		                                 TCP_PROFILE_LEGACY };
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		struct fx *f = fx_new(prof[i]);
+		unsigned m;
+		struct tcp_verdict v;
+
+		fx_established(f);
+		fill_window(f);
+		m = fx_mark(f);
+		v = fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN,
+		                       .seq = SEQ(f->peer_nxt)));
+		assert_verdict(v, TCP_DISP_DROP_ACK,
+		               TCP_WHY_SEQ_NOT_ACCEPTABLE);
+		assert_state(f, TCP_ESTABLISHED);
+		assert_nout(f, 1);
+		assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT, f->peer_nxt);
+		assert_trace(f, m, TR_DROP(TCP_WHY_SEQ_NOT_ACCEPTABLE));
+		fx_free(f);
+	}
+}
+
+/*
+ * RFC 9293 3.10.7.4 first: text beyond the window is trimmed "including
+ * SYN and FIN": the octets that fit are taken, the FIN is not (E052 needs
+ * the FIN at RCV.NXT; the peer sends it again).
+ */
+static void test_established_text_and_fin_beyond_window_fin_cut(void **state)
+{
+	struct fx *f = est();
+	struct tcp_verdict v;
+
+	(void)state;
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                       .payload = payload, .payload_bytes = WND + 5));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt + WND);
+	assert_int_equal(f->c.rx.len, WND);
+	assert_state(f, TCP_ESTABLISHED);
+	assert_false(f->c.fl & TCP_CF_FIN_RCVD);
+	fx_free(f);
+}
+
+/*
+ * The reference's choice (not the literal trim of 3.10.7.4 first): text
+ * that ends exactly at the right edge keeps the FIN that follows it, since
+ * the FIN needs no buffer space; with a zero window a lone FIN is still
+ * not taken (test_established_zero_window_fin_at_rcv_nxt_not_taken).
+ */
+static void test_established_text_to_right_edge_with_fin_fin_taken(void **state)
+{
+	struct fx *f = est();
+	struct tcp_verdict v;
+
+	(void)state;
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                       .payload = payload, .payload_bytes = WND));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_int_equal(f->c.rx.len, WND);
+	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt + WND + 1);
+	assert_state(f, TCP_CLOSE_WAIT);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 first ("only the new parts are processed") and eighth:
+ * a retransmission of text already taken plus the FIN, whose last octet
+ * (the FIN) is RCV.NXT, is acceptable; the old text is trimmed and the FIN
+ * processed (E052).
+ */
+static void
+test_established_old_text_with_fin_at_rcv_nxt_fin_taken(void **state)
+{
+	struct fx *f = est();
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                   .payload = payload, .payload_bytes = 10));
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                       .payload = payload, .payload_bytes = 10));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state(f, TCP_CLOSE_WAIT);
+	assert_int_equal(f->c.rx.len, 10);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT, f->peer_nxt + 11);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +679,14 @@ int main(void)
 		cmocka_unit_test(
 		    test_established_zero_window_rst_off_rcv_nxt_dropped),
 		cmocka_unit_test(test_established_zero_window_urg_processed),
+		cmocka_unit_test(
+		    test_established_zero_window_syn_at_rcv_nxt_acked),
+		cmocka_unit_test(
+		    test_established_text_and_fin_beyond_window_fin_cut),
+		cmocka_unit_test(
+		    test_established_text_to_right_edge_with_fin_fin_taken),
+		cmocka_unit_test(
+		    test_established_old_text_with_fin_at_rcv_nxt_fin_taken),
 	};
 
 	return cmocka_run_group_tests(tests, setup_payload, NULL);

@@ -493,6 +493,137 @@ static void test_established_pair_1mb_lossy_transfer_exact(void **state)
 	assert_int_equal(b.c.err, 0);
 }
 
+/*
+ * RFC 6582 3.2 step 3, option (1): a full ACK sets cwnd to
+ * min(ssthresh, max(FlightSize, SMSS) + SMSS). With nothing left in flight
+ * that is 2 SMSS (ssthresh is 4000 here), not 1 SMSS.
+ */
+static void
+test_established_full_ack_nothing_in_flight_cwnd_2_smss(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	assert_int_equal(fx_write(f, 12000, 0), 12000);
+	for (uint32_t i = 1; i <= 4; i++)
+		fx_ack(f, L(i * 1000), 65535);
+	assert_int_equal(f->c.snd_max.v, L(12000));
+	dupacks(f, 3);
+	assert_true(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.ssthresh, 4000);
+	fx_ack(f, L(12000), 65535);
+	assert_false(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.cwnd, 2000);
+	fx_free(f);
+}
+
+/*
+ * RFC 6582 3.2 step 4: a partial ACK deflates cwnd by the data it
+ * acknowledges and, as it acknowledges at least one SMSS, adds one SMSS
+ * back: 7000 - 2000 + 1000.
+ */
+static void test_established_partial_ack_deflates_adds_back_smss(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	grow_to_8_segments(f);
+	dupacks(f, 3);
+	assert_int_equal(f->c.cwnd, 7000);
+	fx_ack(f, L(6000), 65535);
+	assert_true(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.cwnd, 6000);
+	fx_free(f);
+}
+
+/*
+ * RFC 5681 2 / 3.2: duplicate ACKs are counted in a row; an ACK of new
+ * data restarts the count, so two then two more are no third duplicate.
+ */
+static void test_established_new_ack_restarts_dupack_count(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	grow_to_8_segments(f);
+	dupacks(f, 2);
+	fx_ack(f, L(5000), 65535);
+	fx_clear(f);
+	dupacks(f, 2);
+	assert_false(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.ssthresh, UINT32_MAX);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 fifth: SND.UNA <- SEG.ACK. After an RTO went back to
+ * SND.UNA (RFC 6298 5.4), an ACK of everything sent moves SND.NXT with it:
+ * the next segment is new data at the ACK, not a resend.
+ */
+static void
+test_established_ack_beyond_snd_nxt_after_rto_sends_new(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	grow_to_8_segments(f);
+	assert_int_equal(fx_run_until_output(f, 10 * SEC), SEC);
+	assert_int_equal(OUT(f, 0)->seq.v, L(4000));
+	fx_ack(f, L(12000), 65535);
+	assert_true(f->out.n >= 1);
+	assert_int_equal(OUT(f, 0)->seq.v, L(12000));
+	fx_free(f);
+}
+
+/*
+ * RFC 5681 3.2 step 2: ssthresh = max(FlightSize / 2, 2*SMSS). Three
+ * segments in flight: half is 1500, the floor 2000 applies.
+ */
+static void test_established_fast_retransmit_ssthresh_floor_2_smss(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	assert_int_equal(fx_write(f, 3000, 0), 3000);
+	assert_nout(f, 3);
+	dupacks(f, 3);
+	assert_true(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.ssthresh, 2000);
+	fx_free(f);
+}
+
+/*
+ * RFC 5681 2, definition of a duplicate ACK, (b): "the incoming
+ * acknowledgment carries no data". Three segments of peer text with the
+ * same ACK are no loss signal.
+ */
+static void test_established_data_with_same_ack_not_dupacks(void **state)
+{
+	struct fx *f = est();
+	static const uint8_t text[30] = "abcdefghijklmnopqrstuvwxyz0123";
+
+	(void)state;
+	grow_to_8_segments(f);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_data(f, REMOTE_ISN + 1 + 10 * i, text + 10 * i, 10);
+	assert_false(f->c.fl & TCP_CF_RECOVERY);
+	assert_int_equal(f->c.ssthresh, UINT32_MAX);
+	fx_free(f);
+}
+
+/* RFC 6298 3 (Karn): a fast retransmission ends the RTT measurement. */
+static void test_established_fast_retransmit_stops_rtt_timing(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	grow_to_8_segments(f);
+	assert_true(f->c.fl & TCP_CF_RTT_TIMING);
+	dupacks(f, 3);
+	assert_false(f->c.fl & TCP_CF_RTT_TIMING);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +654,20 @@ int main(void)
 		cmocka_unit_test(test_established_rto_clears_sack_scoreboard),
 		cmocka_unit_test(
 		    test_established_pair_1mb_lossy_transfer_exact),
+		cmocka_unit_test(
+		    test_established_full_ack_nothing_in_flight_cwnd_2_smss),
+		cmocka_unit_test(
+		    test_established_partial_ack_deflates_adds_back_smss),
+		cmocka_unit_test(
+		    test_established_new_ack_restarts_dupack_count),
+		cmocka_unit_test(
+		    test_established_ack_beyond_snd_nxt_after_rto_sends_new),
+		cmocka_unit_test(
+		    test_established_fast_retransmit_ssthresh_floor_2_smss),
+		cmocka_unit_test(
+		    test_established_data_with_same_ack_not_dupacks),
+		cmocka_unit_test(
+		    test_established_fast_retransmit_stops_rtt_timing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1104,6 +1104,138 @@ static void test_time_wait_close_and_send_return_eclosing(void **state)
 	check_user_calls_closing(&TW);
 }
 
+/*
+ * E098, RFC 9293 3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged,
+ * "delete the TCB, enter the CLOSED state, and return": nothing else in the
+ * segment is processed. Here RCV.NXT sits at 0 after the 2^32 wrap and the
+ * ACK also carries a FIN at that sequence number: it draws no ACK.
+ */
+static void test_last_ack_ack_of_fin_with_fin_closes_silently(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	uint32_t p;
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_established(f);
+	p = f->peer_nxt;
+	fx_input(f, SEG_IN(.seq = SEQ(p), .ack = SEQ(LOCAL_ISN + 1),
+	                   .payload = payload, .payload_bytes = 14));
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                   .seq = SEQ(p + 14), .ack = SEQ(LOCAL_ISN + 1)));
+	assert_state(f, TCP_CLOSE_WAIT);
+	assert_int_equal(f->c.rcv_nxt.v, 0);
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	assert_state(f, TCP_LAST_ACK);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(0), .ack = SEQ(LOCAL_ISN + 2)));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state(f, TCP_CLOSED);
+	assert_no_output(f);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 eighth, FIN-WAIT-1: "If our FIN has been ACKed
+ * (perhaps in this segment), then enter TIME-WAIT, start the time-wait
+ * timer": E060 with the ACK on the FIN. The connection leaves after 2*MSL
+ * and not before (MUST-13).
+ */
+static void test_fin_wait_1_fin_with_ack_starts_2msl_timer(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	fx_fin_wait_1(f);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                   .seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 2)));
+	assert_state(f, TCP_TIME_WAIT);
+	fx_advance(f, 2 * f->cfg.msl_us - 1);
+	assert_state(f, TCP_TIME_WAIT);
+	fx_advance(f, 1);
+	assert_state(f, TCP_CLOSED);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 eighth, TIME-WAIT: "Restart the 2 MSL time-wait
+ * timeout" also for a FIN that reaches the eighth step (here one at
+ * RCV.NXT, which passes the sequence check); RCV.NXT moves only once.
+ */
+static void test_time_wait_fin_at_rcv_nxt_restarts_2msl(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_time_wait(f);
+	fx_advance(f, f->cfg.msl_us);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 2)));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, f->peer_nxt);
+	fx_advance(f, 2 * f->cfg.msl_us - 1);
+	assert_state(f, TCP_TIME_WAIT);
+	fx_advance(f, 1);
+	assert_state(f, TCP_CLOSED);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 eighth, CLOSE-WAIT: "Remain in the CLOSE-WAIT state".
+ * The peer's FIN was counted once; a second FIN at RCV.NXT is acknowledged
+ * without moving RCV.NXT (a stream has one end).
+ */
+static void test_close_wait_second_fin_does_not_move_rcv_nxt(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_close_wait(f);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt),
+	                       .ack = SEQ(LOCAL_ISN + 1)));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state(f, TCP_CLOSE_WAIT);
+	assert_int_equal(f->c.rcv_nxt.v, f->peer_nxt);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 1, f->peer_nxt);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.4 fifth and 3.10.8: an ACK that covers our text but not
+ * our FIN (SEG.ACK = the FIN's number) removes the text only; the
+ * retransmission timeout then resends the FIN alone.
+ */
+static void test_fin_wait_1_ack_of_text_only_rto_resends_bare_fin(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	fx_established(f);
+	assert_int_equal(fx_write(f, 10, 0), 10);
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	assert_state(f, TCP_FIN_WAIT_1);
+	fx_input(f,
+	         SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(LOCAL_ISN + 11)));
+	assert_state(f, TCP_FIN_WAIT_1);
+	assert_int_equal(f->c.tx.len, 0);
+	assert_int_not_equal(fx_run_until_output(f, 10 * SEC), 10 * SEC + 1);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, LOCAL_ISN + 11,
+	           f->peer_nxt);
+	assert_int_equal(OUT(f, 0)->payload_bytes, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1187,6 +1319,15 @@ int main(void)
 		cmocka_unit_test(test_time_wait_unacceptable_seq_acked),
 		cmocka_unit_test(test_time_wait_abort_sends_nothing),
 		cmocka_unit_test(test_time_wait_close_and_send_return_eclosing),
+		cmocka_unit_test(
+		    test_last_ack_ack_of_fin_with_fin_closes_silently),
+		cmocka_unit_test(
+		    test_fin_wait_1_fin_with_ack_starts_2msl_timer),
+		cmocka_unit_test(test_time_wait_fin_at_rcv_nxt_restarts_2msl),
+		cmocka_unit_test(
+		    test_close_wait_second_fin_does_not_move_rcv_nxt),
+		cmocka_unit_test(
+		    test_fin_wait_1_ack_of_text_only_rto_resends_bare_fin),
 	};
 
 	return cmocka_run_group_tests(tests, setup_payload, NULL);

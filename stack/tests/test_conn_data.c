@@ -572,6 +572,245 @@ static void test_established_no_mss_option_segments_536(void **state)
 	fx_free(f);
 }
 
+/*
+ * SHLD-19, RFC 5681 4.2: "full-sized" is what the peer sends, not our MSS:
+ * a peer with MSS 1000 gets an ACK for every second 1000-byte segment.
+ */
+static void test_established_two_peer_mss_segments_acked_at_once(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	peer(f, 0, FX_MSS);
+	assert_no_output(f);
+	peer(f, FX_MSS, FX_MSS);
+	assert_nout(f, 1);
+	assert_int_equal(OUT(f, 0)->ack.v, REMOTE_ISN + 1 + 2 * FX_MSS);
+	fx_free(f);
+}
+
+/*
+ * SHLD-31: two held blocks of different sizes. Filling the first gap
+ * merges the first block; the second stays where it was in sequence space
+ * and is merged when its own gap is filled.
+ */
+static void test_established_two_holes_filled_in_turn(void **state)
+{
+	struct fx *f = est();
+	uint8_t got[64];
+
+	(void)state;
+	peer(f, 5, 15);
+	peer(f, 30, 10);
+	assert_int_equal(f->c.reasm.n, 2);
+	peer(f, 0, 5);
+	assert_int_equal(f->c.rcv_nxt.v, REMOTE_ISN + 1 + 20);
+	peer(f, 20, 10);
+	assert_int_equal(f->c.rcv_nxt.v, REMOTE_ISN + 1 + 40);
+	assert_int_equal(f->c.reasm.n, 0);
+	assert_int_equal(app_read(f, got, sizeof(got)), 40);
+	assert_memory_equal(got, pat, 40);
+	fx_free(f);
+}
+
+/*
+ * MUST-30, MUST-31, RFC 9293 3.10.7.4 sixth: RCV.UP <- max(RCV.UP,
+ * SEG.UP). A retransmission whose urgent pointer ends exactly at RCV.NXT
+ * (the old octets trimmed) still names unread urgent data: signalled.
+ */
+static void test_established_urg_pointer_at_rcv_nxt_after_trim(void **state)
+{
+	struct fx *f = est();
+	struct tcp_status st;
+
+	(void)state;
+	peer(f, 0, 10);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_URG,
+	                   .seq = SEQ(REMOTE_ISN + 1 + 5), .ack = SEQ(L(0)),
+	                   .urp = 5, .payload = pat + 5, .payload_bytes = 10));
+	assert_int_equal(f->c.rcv_nxt.v, REMOTE_ISN + 1 + 15);
+	tcp_conn_status(&f->c, &st);
+	assert_true(st.urgent_signal);
+	assert_int_equal(st.urgent_bytes, 10);
+	fx_free(f);
+}
+
+/*
+ * SHLD-7 with MUST-38: RFC 9293 3.8.6.2.1 rule (3), "[SND.NXT = SND.UNA
+ * and] min(D,U) >= Fs * Max(SND.WND)": with Nagle on, half the peer's
+ * largest window is a reason to send a short segment only when nothing is
+ * in flight. Peer window 1800 (< 2 MSS): 950 octets wait for the ACK.
+ */
+static void
+test_established_nagle_half_window_waits_while_in_flight(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	for (uint32_t i = 0; i < sizeof(pat); i++)
+		pat[i] = fx_pattern(i);
+	fx_listen(f);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN),
+	                   .wnd = 1800,
+	                   .opts = { .present = TCP_OPTF_MSS, .mss = FX_MSS }));
+	fx_input(f, SEG_IN(.seq = SEQ(REMOTE_ISN + 1), .ack = SEQ(L(0)),
+	                   .wnd = 1800));
+	assert_state(f, TCP_ESTABLISHED);
+	fx_clear(f);
+	assert_int_equal(fx_write(f, 100, 0), 100);
+	assert_nout(f, 1);
+	fx_clear(f);
+	assert_int_equal(tcp_conn_send(&f->c, &f->env, f->now_us, pat + 100,
+	                               950, 0, &f->out),
+	                 950);
+	assert_no_output(f);
+	fx_ack(f, L(100), 1800);
+	assert_nout(f, 1);
+	assert_int_equal(OUT(f, 0)->seq.v, L(100));
+	assert_int_equal(OUT(f, 0)->payload_bytes, 950);
+	fx_free(f);
+}
+
+/*
+ * SHLD-31 (checklist td_fin_out_of_order): a FIN beyond a hole is held
+ * with the text before it, and draws a duplicate ACK (RFC 5681 4.2). When
+ * the hole fills, RCV.NXT covers the text and the FIN, the ACK says so,
+ * and the user reads the text, then the end of the stream (E052).
+ */
+static void test_established_fin_beyond_hole_held_until_gap_filled(void **state)
+{
+	struct fx *f = est();
+	uint8_t got[64];
+	struct tcp_verdict v;
+
+	(void)state;
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                    .seq = SEQ(REMOTE_ISN + 1 + 10), .ack = SEQ(L(0)),
+	                    .payload = pat + 10, .payload_bytes = 10));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state(f, TCP_ESTABLISHED);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, L(0), REMOTE_ISN + 1);
+	peer(f, 0, 10);
+	assert_state(f, TCP_CLOSE_WAIT);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, L(0), REMOTE_ISN + 1 + 21);
+	assert_int_equal(app_read(f, got, sizeof(got)), 20);
+	assert_memory_equal(got, pat, 20);
+	assert_int_equal(app_read(f, got, sizeof(got)), 0);
+	fx_free(f);
+}
+
+/* The same for a FIN alone beyond the hole, in FIN-WAIT-2 (E070). */
+static void test_fin_wait_2_bare_fin_beyond_hole_held(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	fx_input(f, SEG_IN(.seq = SEQ(REMOTE_ISN + 1), .ack = SEQ(L(1))));
+	assert_state(f, TCP_FIN_WAIT_2);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                   .seq = SEQ(REMOTE_ISN + 1 + 10), .ack = SEQ(L(1))));
+	assert_state(f, TCP_FIN_WAIT_2);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, L(1), REMOTE_ISN + 1);
+	fx_input(f, SEG_IN(.seq = SEQ(REMOTE_ISN + 1), .ack = SEQ(L(1)),
+	                   .payload = pat, .payload_bytes = 10));
+	assert_state(f, TCP_TIME_WAIT);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, L(1), REMOTE_ISN + 1 + 11);
+	fx_free(f);
+}
+
+/*
+ * MUST-30, MUST-62: urgent mode ends when the ACK reaches the urgent
+ * pointer (SEG.ACK >= SND.UP): later data goes without URG.
+ */
+static void test_established_urgent_acked_then_data_without_urg(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	assert_int_equal(fx_write(f, 5, TCP_SEND_URGENT), 5);
+	assert_true(OUT(f, 0)->flags & TCP_FLAG_URG);
+	fx_ack(f, L(5), 65535);
+	fx_clear(f);
+	assert_int_equal(fx_write(f, 5, 0), 5);
+	assert_nout(f, 1);
+	assert_false(OUT(f, 0)->flags & TCP_FLAG_URG);
+	fx_free(f);
+}
+
+/*
+ * SHLD-18, RFC 9293 3.10.7.4 seventh: the ACK "should be piggybacked on a
+ * segment being transmitted". Once it rode on our data, the delayed-ACK
+ * timer is cancelled: no extra pure ACK follows.
+ */
+static void test_established_piggybacked_ack_cancels_delayed_ack(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	peer(f, 0, 500);
+	assert_no_output(f);
+	assert_int_equal(fx_write(f, 100, 0), 100);
+	assert_nout(f, 1);
+	assert_int_equal(OUT(f, 0)->ack.v, REMOTE_ISN + 501);
+	fx_clear(f);
+	fx_advance(f, f->cfg.delack_us + 1);
+	assert_no_output(f);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.8.6 / MUST-34: the FIN occupies one octet of sequence space
+ * and must fit the peer's window. Window 100, 100 octets and CLOSE: the
+ * text goes now, the FIN once the window opens.
+ */
+static void test_established_fin_waits_for_window_room(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	fx_ack(f, L(0), 100);
+	fx_clear(f);
+	assert_int_equal(fx_write(f, 100, 0), 100);
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	assert_nout(f, 1);
+	assert_int_equal(OUT(f, 0)->payload_bytes, 100);
+	assert_false(OUT(f, 0)->flags & TCP_FLAG_FIN);
+	fx_ack(f, L(100), 100);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK | TCP_FLAG_FIN, L(100),
+	           REMOTE_ISN + 1);
+	fx_free(f);
+}
+
+/*
+ * MUST-40, SHLD-18: the ACK delay is counted from the first unacknowledged
+ * segment; a second small segment does not push the deadline back.
+ */
+static void test_established_delayed_ack_deadline_not_pushed_back(void **state)
+{
+	struct fx *f = est();
+
+	(void)state;
+	peer(f, 0, 100);
+	fx_advance(f, f->cfg.delack_us / 2);
+	peer(f, 100, 50); /* 150 octets: less than two "full" segments */
+	assert_no_output(f);
+	assert_int_equal(fx_run_until_output(f, SEC), f->cfg.delack_us / 2);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, L(0), REMOTE_ISN + 151);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +859,23 @@ int main(void)
 		cmocka_unit_test(test_established_window_field_unsigned),
 		cmocka_unit_test(test_established_ts_segments_12_bytes_shorter),
 		cmocka_unit_test(test_established_no_mss_option_segments_536),
+		cmocka_unit_test(
+		    test_established_two_peer_mss_segments_acked_at_once),
+		cmocka_unit_test(test_established_two_holes_filled_in_turn),
+		cmocka_unit_test(
+		    test_established_urg_pointer_at_rcv_nxt_after_trim),
+		cmocka_unit_test(
+		    test_established_nagle_half_window_waits_while_in_flight),
+		cmocka_unit_test(
+		    test_established_fin_beyond_hole_held_until_gap_filled),
+		cmocka_unit_test(test_fin_wait_2_bare_fin_beyond_hole_held),
+		cmocka_unit_test(
+		    test_established_urgent_acked_then_data_without_urg),
+		cmocka_unit_test(
+		    test_established_piggybacked_ack_cancels_delayed_ack),
+		cmocka_unit_test(test_established_fin_waits_for_window_room),
+		cmocka_unit_test(
+		    test_established_delayed_ack_deadline_not_pushed_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

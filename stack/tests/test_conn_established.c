@@ -742,6 +742,38 @@ test_established_full_close_without_unread_data_sends_fin(void **state)
 	fx_free(f);
 }
 
+/*
+ * RFC 9293 3.10.7.4 fifth: the send window is taken from a segment only if
+ * SND.WL1 < SEG.SEQ (or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK); "the
+ * check here prevents using old segments to update the window". A segment
+ * starting before the last update (acceptable: it ends in the window) has
+ * its new text taken, but its window is ignored.
+ */
+static void test_established_segment_older_than_wl1_keeps_window(void **state)
+{
+	struct fx *f = est(TCP_PROFILE_DEFAULT);
+	struct tcp_status st;
+	uint32_t p = f->peer_nxt;
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_input(f, SEG_IN(.seq = SEQ(p), .ack = SEQ(SND_NXT), .wnd = 5000,
+	                   .payload = payload, .payload_bytes = 100));
+	fx_input(f,
+	         SEG_IN(.seq = SEQ(p + 100), .ack = SEQ(SND_NXT), .wnd = 2000,
+	                .payload = payload + 100, .payload_bytes = 100));
+	tcp_conn_status(&f->c, &st);
+	assert_int_equal(st.snd_wnd, 2000);
+	v = fx_input(f, SEG_IN(.seq = SEQ(p + 50), .ack = SEQ(SND_NXT),
+	                       .wnd = 9000, .payload = payload + 50,
+	                       .payload_bytes = 200));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_int_equal(f->c.rcv_nxt.v, p + 250);
+	tcp_conn_status(&f->c, &st);
+	assert_int_equal(st.snd_wnd, 2000);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +824,8 @@ int main(void)
 		    test_established_full_close_with_unread_data_sends_rst),
 		cmocka_unit_test(
 		    test_established_full_close_without_unread_data_sends_fin),
+		cmocka_unit_test(
+		    test_established_segment_older_than_wl1_keeps_window),
 	};
 
 	return cmocka_run_group_tests(tests, setup_payload, NULL);

@@ -1349,6 +1349,33 @@ static void test_syn_sent_simultaneous_open_two_stacks(void **state)
 
 /* E017 (SYN-SENT, security/compartment mismatch) is a `sec` edge: skipped. */
 
+/*
+ * RFC 7323 2.2: the window of our SYN is never scaled, so with a receive
+ * buffer above 64 KiB it offered 65535. Text on the SYN,ACK is processed
+ * from the sixth step of 3.10.7.4 and trimmed to that window: the octets
+ * past RCV.NXT + 65535 are not taken.
+ */
+static void
+test_syn_sent_synack_text_trimmed_to_unscaled_syn_window(void **state)
+{
+	static uint8_t big_rx[100000];
+	static uint8_t text[65535 + 100];
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	tcp_conn_init(&f->c, &f->cfg, big_rx, sizeof(big_rx), f->tx,
+	              FX_TX_BYTES);
+	fx_syn_sent(f);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
+	                   .seq = SEQ(REMOTE_ISN), .ack = SEQ(LOCAL_ISN + 1),
+	                   .opts = { .present = TCP_OPTF_MSS, .mss = FX_MSS },
+	                   .payload = text, .payload_bytes = sizeof(text)));
+	assert_state(f, TCP_ESTABLISHED);
+	assert_int_equal(f->c.rx.len, 65535);
+	assert_int_equal(f->c.rcv_nxt.v, REMOTE_ISN + 1 + 65535);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1404,6 +1431,8 @@ int main(void)
 		cmocka_unit_test(
 		    test_syn_sent_simultaneous_open_reaches_established),
 		cmocka_unit_test(test_syn_sent_simultaneous_open_two_stacks),
+		cmocka_unit_test(
+		    test_syn_sent_synack_text_trimmed_to_unscaled_syn_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

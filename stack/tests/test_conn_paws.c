@@ -422,6 +422,67 @@ static void test_time_wait_old_tsval_dropped_with_ack(void **state)
 	fx_free(f);
 }
 
+/*
+ * R3 with SEG.TSval = TS.Recent records it again, and with it the time of
+ * the update: RFC 7323 5.5 invalidates TS.Recent after 24 days *idle*. A
+ * peer whose clock did not tick but that kept sending keeps PAWS alive:
+ * 25 days after the handshake, 5 after the last update, R1 still applies.
+ */
+static void test_established_equal_tsval_renews_ts_recent_age(void **state)
+{
+	struct fx *f = est_ts();
+	struct tcp_verdict v;
+
+	(void)state;
+	fx_advance(f, 20 * DAY);
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                       TSOPT(TS0)));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	fx_advance(f, 5 * DAY);
+	v = fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT),
+	                       .payload = payload, .payload_bytes = 10,
+	                       TSOPT(TS0 - 1)));
+	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_PAWS);
+	assert_int_equal(f->c.rx.len, 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 7323 5.2: a RST is acceptable whatever its timestamp, so it must not
+ * set TS.Recent either (R3 skips RSTs). With the rfc1337 switch a RST in
+ * TIME-WAIT is ignored; the peer's retransmitted FIN, with its real clock,
+ * is then still acknowledged (E107) instead of failing PAWS.
+ */
+static void test_time_wait_ignored_rst_leaves_ts_recent(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_verdict v;
+
+	(void)state;
+	f->cfg.rfc1337 = true;
+	fx_established_ts(f, TS0);
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt), .ack = SEQ(SND_NXT + 1),
+	                       TSOPT(TS0 + 2)));
+	assert_state(f, TCP_TIME_WAIT);
+	f->peer_nxt++;
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt),
+	                       TSOPT(TS0 + 0x1000)));
+	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_TIME_WAIT);
+	assert_state(f, TCP_TIME_WAIT);
+	assert_int_equal(f->c.ts_recent, TS0 + 2);
+	v = fx_input(f, SEG_IN(.flags = TCP_FLAG_ACK | TCP_FLAG_FIN,
+	                       .seq = SEQ(f->peer_nxt - 1),
+	                       .ack = SEQ(SND_NXT + 1), TSOPT(TS0 + 3)));
+	assert_verdict(v, TCP_DISP_DROP_ACK, TCP_WHY_SEQ_NOT_ACCEPTABLE);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, SND_NXT + 1, f->peer_nxt);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +512,9 @@ int main(void)
 		cmocka_unit_test(
 		    test_established_ts_recent_at_24_days_still_valid),
 		cmocka_unit_test(test_time_wait_old_tsval_dropped_with_ack),
+		cmocka_unit_test(
+		    test_established_equal_tsval_renews_ts_recent_age),
+		cmocka_unit_test(test_time_wait_ignored_rst_leaves_ts_recent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

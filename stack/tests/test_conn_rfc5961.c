@@ -480,6 +480,28 @@ static void test_established_throttled_exact_rst_still_resets(void **state)
 	fx_free(f);
 }
 
+/*
+ * RFC 5961 3.2 check 3 (RFC 9293 3.10.7.4 second): a RST whose text starts
+ * left of RCV.NXT and ends in the window passes Table 6 (its last octet is
+ * in the window) but SEG.SEQ is not RCV.NXT: challenge ACK, no reset. The
+ * exact-match test is on SEG.SEQ as sent (SHLD-2 lets a RST carry text).
+ */
+static void
+test_established_rst_text_straddling_rcv_nxt_challenge_acked(void **state)
+{
+	struct fx *f = est(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	expect_challenge(f,
+	                 SEG_IN(.flags = TCP_FLAG_RST,
+	                        .seq = SEQ(f->peer_nxt - 5), .payload = payload,
+	                        .payload_bytes = 10),
+	                 TCP_WHY_RST_CHALLENGE, SND_NXT);
+	assert_state(f, TCP_ESTABLISHED);
+	assert_int_equal(f->c.rx.len, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +539,8 @@ int main(void)
 		    test_established_challenge_ack_limit_per_connection),
 		cmocka_unit_test(
 		    test_established_throttled_exact_rst_still_resets),
+		cmocka_unit_test(
+		    test_established_rst_text_straddling_rcv_nxt_challenge_acked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

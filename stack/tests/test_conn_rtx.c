@@ -363,6 +363,56 @@ static void test_established_r1_timeouts_soft_error_then_cleared(void **state)
 	fx_free(f);
 }
 
+/*
+ * MUST-20, RFC 9293 3.10.8 USER TIMEOUT: the clock runs from the moment
+ * data is outstanding. With everything acknowledged it stops; new data
+ * after a long idle time gets the full user timeout, not a give-up at its
+ * first retransmission timeout.
+ */
+static void test_established_idle_then_loss_retransmits(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_status st;
+
+	(void)state;
+	fx_established(f);
+	assert_int_equal(fx_write(f, 100, 0), 100);
+	fx_ack(f, LOCAL_ISN + 101, 65535);
+	fx_advance(f, 2 * f->cfg.user_timeout_us);
+	fx_clear(f);
+	assert_int_equal(fx_write(f, 100, 0), 100);
+	assert_int_not_equal(fx_run_until_output(f, 10 * SEC), 10 * SEC + 1);
+	assert_state(f, TCP_ESTABLISHED);
+	assert_nout(f, 1);
+	assert_int_equal(OUT(f, 0)->payload_bytes, 100);
+	tcp_conn_status(&f->c, &st);
+	assert_int_equal(st.err, 0);
+	fx_free(f);
+}
+
+/*
+ * SHLD-9, MUST-47: R1 counts retransmissions of the same segment; an ACK of
+ * new data starts the count again: 2 timeouts, an ACK, 2 more timeouts
+ * stay below R1 = 3.
+ */
+static void test_established_r1_count_restarts_after_new_ack(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_status st;
+
+	(void)state;
+	fx_established(f);
+	assert_int_equal(fx_write(f, 2000, 0), 2000);
+	fx_run_until_output(f, 10 * SEC);
+	fx_run_until_output(f, 10 * SEC);
+	fx_ack(f, LOCAL_ISN + 1001, 65535);
+	fx_run_until_output(f, 10 * SEC);
+	fx_run_until_output(f, 10 * SEC);
+	tcp_conn_status(&f->c, &st);
+	assert_false(st.soft_error);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +439,9 @@ int main(void)
 		    test_fin_wait_1_lost_data_and_fin_resent_together),
 		cmocka_unit_test(
 		    test_established_r1_timeouts_soft_error_then_cleared),
+		cmocka_unit_test(test_established_idle_then_loss_retransmits),
+		cmocka_unit_test(
+		    test_established_r1_count_restarts_after_new_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1045,6 +1045,62 @@ test_syn_received_active_syn_text_delivered_after_established(void **state)
 	fx_free(f);
 }
 
+/*
+ * RFC 6298 5.7: the SYN,ACK was retransmitted, so once the handshake
+ * completes the RTO is at least 3 s (here the backed-off 2 s is raised;
+ * Karn's rule gives no sample from the retransmitted SYN,ACK).
+ */
+static void test_syn_received_synack_retransmitted_ack_sets_rto_3s(void **state)
+{
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+
+	(void)state;
+	fx_syn_received(f);
+	assert_int_equal(fx_run_until_output(f, 2 * SEC), SEC);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_SYN | TCP_FLAG_ACK, LOCAL_ISN, RNXT);
+	assert_int_equal(status_of(f).rto_us, 2 * SEC);
+	fx_input(f, FINAL_ACK());
+	assert_state(f, TCP_ESTABLISHED);
+	assert_int_equal(status_of(f).rto_us, 3 * SEC);
+	fx_free(f);
+}
+
+/*
+ * RFC 9293 3.10.7.2 third and 3.10.4: text on the SYN is held; CLOSE in
+ * SYN-RECEIVED sends the FIN and enters FIN-WAIT-1 (E038). The ACK of SYN
+ * and FIN (E058) also releases the held text: it becomes readable and is
+ * acknowledged at once.
+ */
+static void test_syn_received_syn_text_then_close_delivered_on_ack(void **state)
+{
+	static const uint8_t text[10] = "0123456789";
+	struct fx *f = fx_new(TCP_PROFILE_DEFAULT);
+	struct tcp_verdict v;
+	uint8_t buf[16];
+
+	(void)state;
+	fx_listen(f);
+	fx_input(f, SEG_IN(.flags = TCP_FLAG_SYN, .seq = SEQ(REMOTE_ISN),
+	                   .payload = text, .payload_bytes = 10));
+	assert_state(f, TCP_SYN_RECEIVED);
+	assert_int_equal(tcp_conn_close(&f->c, &f->env, f->now_us,
+	                                TCP_CLOSE_SEND, &f->out),
+	                 0);
+	assert_state(f, TCP_FIN_WAIT_1);
+	v = fx_input(f,
+	             SEG_IN(.seq = SEQ(RNXT + 10), .ack = SEQ(LOCAL_ISN + 2)));
+	assert_verdict(v, TCP_DISP_ACCEPT, TCP_WHY_NONE);
+	assert_state(f, TCP_FIN_WAIT_2);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), TCP_FLAG_ACK, LOCAL_ISN + 2, RNXT + 10);
+	assert_int_equal(tcp_conn_recv(&f->c, &f->env, f->now_us, buf,
+	                               sizeof(buf), &f->out),
+	                 10);
+	assert_memory_equal(buf, text, 10);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1090,6 +1146,10 @@ int main(void)
 		    test_syn_received_syn_text_delivered_after_established),
 		cmocka_unit_test(
 		    test_syn_received_active_syn_text_delivered_after_established),
+		cmocka_unit_test(
+		    test_syn_received_synack_retransmitted_ack_sets_rto_3s),
+		cmocka_unit_test(
+		    test_syn_received_syn_text_then_close_delivered_on_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,6 +203,7 @@ struct tcp_reasm {
 #define TCP_CF_PERSIST_PROBE 0x00400000u /* snd_nxt advanced by a probe */
 #define TCP_CF_REOPENED                                                        \
 	0x00800000u /* SYN-RECEIVED entered from TIME-WAIT (3.6.1 MAY-2) */
+#define TCP_CF_FIN_HELD 0x01000000u /* peer FIN beyond a hole, at rcv_fin */
 
 /*
  * What a connection reopened from TIME-WAIT keeps of its previous
@@ -263,6 +264,7 @@ struct tcp_conn {
 	tcp_seq rcv_nxt;
 	tcp_seq rcv_up;
 	tcp_seq rcv_adv;  /* right edge last advertised: never moves left */
+	tcp_seq rcv_fin;  /* a held FIN (TCP_CF_FIN_HELD, SHLD-31) */
 	uint32_t rcv_wnd; /* bytes */
 
 	/* Timestamps (RFC 7323). */
