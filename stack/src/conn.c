@@ -268,19 +268,33 @@ static void stamp_ack(struct tcp_conn *c, struct tcp_seg *s)
 	}
 }
 
-void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
-                        tcp_seq seq, tcp_seq ack, struct tcp_out *out)
+/*
+ * The next output slot for a control segment of this connection, addressed
+ * from its tuple; NULL (counted in out->overflow) when *out is full.
+ */
+static struct tcp_out_seg *ctl_slot(const struct tcp_conn *c,
+                                    struct tcp_out *out)
 {
 	struct tcp_out_seg *o = out_slot(out);
 
 	if (!o) {
 		if (out)
 			out->overflow++;
-		return;
+		return NULL;
 	}
 	o->tuple = c->tuple;
 	o->seg.sport = c->tuple.lport;
 	o->seg.dport = c->tuple.rport;
+	return o;
+}
+
+void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
+                        tcp_seq seq, tcp_seq ack, struct tcp_out *out)
+{
+	struct tcp_out_seg *o = ctl_slot(c, out);
+
+	if (!o)
+		return;
 	o->seg.seq = seq;
 	o->seg.ack = (flags & TCP_FLAG_ACK) ? ack : tcp_seq_make(0);
 	o->seg.flags = flags;
@@ -304,18 +318,12 @@ void tcp_conn__send_ack(struct tcp_conn *c, uint64_t now_us,
 void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
                         struct tcp_out *out)
 {
-	struct tcp_out_seg *o = out_slot(out);
+	struct tcp_out_seg *o = ctl_slot(c, out);
 	struct tcp_opts *op;
 	uint16_t mss = c->cfg->mss;
 
-	if (!o) {
-		if (out)
-			out->overflow++;
+	if (!o)
 		return;
-	}
-	o->tuple = c->tuple;
-	o->seg.sport = c->tuple.lport;
-	o->seg.dport = c->tuple.rport;
 	o->seg.seq = c->iss;
 	o->seg.flags = TCP_FLAG_SYN | (ack ? TCP_FLAG_ACK : 0);
 	o->seg.ack = ack ? c->rcv_nxt : tcp_seq_make(0);
