@@ -6,13 +6,18 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shakedown/diag.h"
@@ -23,6 +28,8 @@
 #include "shakedown/script.h"
 #include "shakedown/target.h"
 
+#include "result_io.h"
+
 #ifndef SHAKEDOWN_VERSION
 #define SHAKEDOWN_VERSION "0.1"
 #endif
@@ -30,6 +37,8 @@
 #define EXIT_USAGE 2    /* bad usage or unreadable input */
 #define MAX_DEPTH 64    /* folder nesting followed (symlink loops) */
 #define PROGRESS_MIN 20 /* scripts before a progress line is worth it */
+#define TOLERANCE_DEFAULT_US 4000 /* real-time slack, like packetdrill */
+#define JOBS_MAX 256
 
 static const char usage_top[] =
     "Usage: shakedown COMMAND [OPTION]... [ARG]...\n"
@@ -55,9 +64,17 @@ static const char usage_run[] =
     "ends with the line \"N passed, N failed, N skipped\".\n"
     "\n"
     "Options:\n"
-    "  -t, --target NAME   target to test (default: ref, the reference\n"
-    "                      stack in-process on a virtual clock)\n"
+    "  -t, --target NAME   target to test: ref (default; the reference\n"
+    "                      stack in-process on a virtual clock) or linux\n"
+    "                      (this machine's kernel in a network namespace\n"
+    "                      of its own behind a TAP device, in real time;\n"
+    "                      needs root or CAP_NET_ADMIN + CAP_SYS_ADMIN)\n"
     "  -p, --profile NAME  target profile (ref: default, rfc5961, legacy)\n"
+    "  -j, --jobs N        run up to N scripts at once, each in a process\n"
+    "                      of its own (linux always uses a process per\n"
+    "                      script; results are reported in script order)\n"
+    "      --tolerance-us U  real-time targets: slack in microseconds\n"
+    "                      around every scripted time (default 4000)\n"
     "      --junit FILE    also write the results as JUnit XML to FILE\n"
     "      --json FILE     also write the results as JSON to FILE\n"
     "      --pcap-dir DIR  write a pcap of every run to\n"
@@ -69,7 +86,8 @@ static const char usage_run[] =
     "Exit status: 0 when nothing failed, 1 when a script failed, 2 for bad\n"
     "usage or an unreadable path.\n"
     "\n"
-    "Example: shakedown run --junit report.xml conformance/\n";
+    "Example: shakedown run --junit report.xml conformance/\n"
+    "         sudo shakedown run --target linux --jobs 8 conformance/\n";
 
 static const char usage_show[] =
     "Usage: shakedown show [OPTION]... SCRIPT\n"
@@ -78,8 +96,10 @@ static const char usage_show[] =
     "state as it changes), whether it passes or fails, then its result.\n"
     "\n"
     "Options:\n"
-    "  -t, --target NAME   target to test (default: ref)\n"
+    "  -t, --target NAME   target to test: ref (default) or linux\n"
     "  -p, --profile NAME  target profile (ref: default, rfc5961, legacy)\n"
+    "      --tolerance-us U  real-time targets: slack in microseconds\n"
+    "                      around every scripted time (default 4000)\n"
     "      --pcap FILE     also write the run's packets to FILE (pcap)\n"
     "  -h, --help          show this help and exit\n"
     "\n"
@@ -96,6 +116,8 @@ struct cli {
 	const char *pcap_dir;  /* --pcap-dir DIR */
 	const char *pcap_file; /* show --pcap FILE */
 	bool verbose;
+	long jobs;             /* --jobs N; 0 when not given */
+	uint64_t tolerance_us; /* --tolerance-us U */
 };
 
 /* A growing list of script paths; each one owned. */
@@ -132,8 +154,23 @@ enum {
 	OPT_JUNIT = 256,
 	OPT_JSON,
 	OPT_PCAP_DIR,
-	OPT_PCAP
+	OPT_PCAP,
+	OPT_TOLERANCE
 };
+
+/* A whole decimal number in [lo, hi]; false otherwise. */
+static bool parse_num(const char *arg, long lo, long hi, long *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || n < lo || n > hi)
+		return false;
+	*v = n;
+	return true;
+}
 
 /*
  * Parses the options of "run" or "show" (argv[0] is the command). Returns
@@ -147,6 +184,8 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "tolerance-us", required_argument, NULL, OPT_TOLERANCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -155,16 +194,18 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "tolerance-us", required_argument, NULL, OPT_TOLERANCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool run = strcmp(c->cmd, "run") == 0;
 	char buf[64];
+	long v;
 	int ch;
 
 	opterr = 0; /* our messages name the option and suggest --help */
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, run ? ":t:p:vh" : ":t:p:h",
+	while ((ch = getopt_long(argc, argv, run ? ":t:p:j:vh" : ":t:p:h",
 	                         run ? run_opts : show_opts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
@@ -187,6 +228,22 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_PCAP:
 			c->pcap_file = optarg;
+			break;
+		case 'j':
+			if (!parse_num(optarg, 1, JOBS_MAX, &c->jobs))
+				return usage_error(c->cmd,
+				                   "--jobs: expected a number "
+				                   "from 1 to 256, got '%s'",
+				                   optarg);
+			break;
+		case OPT_TOLERANCE:
+			if (!parse_num(optarg, 0, 60000000, &v))
+				return usage_error(c->cmd,
+				                   "--tolerance-us: expected "
+				                   "microseconds from 0 to "
+				                   "60000000, got '%s'",
+				                   optarg);
+			c->tolerance_us = (uint64_t)v;
 			break;
 		case 'h':
 			fputs(run ? usage_run : usage_show, stdout);
@@ -350,6 +407,8 @@ static void make_run_opts(struct run_opts *ro, const struct cli *c,
 	ro->topts.script_dir = dir;
 	ro->topts.verbose = c->verbose;
 	ro->keep_raw = c->pcap_dir != NULL || c->pcap_file != NULL;
+	/* The reference runs on exact virtual times. */
+	ro->tolerance_us = t->virtual_clock ? 0 : c->tolerance_us;
 }
 
 /*
@@ -460,8 +519,18 @@ static const struct target_ops *find_target(const struct cli *c)
 	if (t == NULL) {
 		fprintf(
 		    stderr,
-		    "shakedown %s: unknown target '%s' (known: ref; try 'shakedown %s --help')\n",
+		    "shakedown %s: unknown target '%s' (known: ref, linux; try 'shakedown %s --help')\n",
 		    c->cmd, c->target, c->cmd);
+		return NULL;
+	}
+	if (t->preflight != NULL) {
+		char why[DIAG_MSG_MAX];
+
+		why[0] = '\0';
+		if (t->preflight(why, sizeof(why)) != 0) {
+			fprintf(stderr, "shakedown %s: %s\n", c->cmd, why);
+			return NULL;
+		}
 	}
 	return t;
 }
@@ -474,9 +543,314 @@ static bool want_color(void)
 	       term != NULL && strcmp(term, "dumb") != 0;
 }
 
+/* ---- Outcomes, in-process or from a child process ------------------------ */
+
+/* What became of one script. */
+struct outcome {
+	enum {
+		OUT_CHECKED, /* a NAME.err script: r says whether it matched */
+		OUT_RAN,     /* s and r hold the run */
+		OUT_NOT_RUN, /* err says why (parse error, target failure) */
+	} kind;
+	bool ready;
+	struct script s;
+	struct run_result r;
+	struct diag err;
+};
+
+static void outcome_free(struct outcome *o)
+{
+	run_result_free(&o->r);
+	script_free(&o->s);
+}
+
+/* Reports one outcome (and writes its pcap); true on an I/O error. */
+static bool report_outcome(const struct cli *c, struct report *rp,
+                           const char *path, struct outcome *o)
+{
+	bool io_error = false;
+	char file[PATH_MAX];
+
+	switch (o->kind) {
+	case OUT_CHECKED:
+		io_error = report_add(rp, path, NULL, &o->r, NULL) != 0;
+		break;
+	case OUT_RAN:
+		io_error = report_add(rp, path, &o->s, &o->r, NULL) != 0;
+		if (c->pcap_dir != NULL &&
+		    (pcapw_path(c->pcap_dir, path, file, sizeof(file)) != 0 ||
+		     write_pcap(&o->r, file) != 0)) {
+			io_error = true;
+		}
+		break;
+	case OUT_NOT_RUN:
+	default:
+		io_error = report_add(rp, path, NULL, NULL, &o->err) != 0;
+		break;
+	}
+	outcome_free(o);
+	fflush(stdout);
+	return io_error;
+}
+
+/* Runs one script in this process. */
+static void run_inline(const struct cli *c, const struct target_ops *t,
+                       const char *path, struct outcome *o)
+{
+	char want[DIAG_MSG_MAX];
+
+	memset(o, 0, sizeof(*o));
+	o->ready = true;
+	if (expected_error(path, want, sizeof(want))) {
+		o->kind = OUT_CHECKED;
+		check_expected_error(path, want, &o->r);
+	} else if (run_one(c, t, path, &o->s, &o->r, &o->err)) {
+		o->kind = OUT_RAN;
+	} else {
+		o->kind = OUT_NOT_RUN;
+	}
+}
+
+/* A script running in a child process. */
+struct child {
+	pid_t pid;
+	int fd; /* read end of the result pipe; -1 when the slot is free */
+	size_t idx;
+	uint8_t *buf;
+	size_t n, cap;
+};
+
+/*
+ * Prepares outcome o for path: NAME.err checks and parse errors are done
+ * here (ready); otherwise forks a child that runs the parsed script and
+ * writes its result to a pipe (the linux target's namespace lives and dies
+ * with that child). Returns 1 when a child was started into *ch.
+ */
+static int spawn(const struct cli *c, const struct target_ops *t,
+                 const char *path, struct outcome *o, struct child *ch)
+{
+	char want[DIAG_MSG_MAX], dir[PATH_MAX];
+	struct run_opts ro;
+	pid_t parent = getpid();
+	int pfd[2];
+
+	memset(o, 0, sizeof(*o));
+	if (expected_error(path, want, sizeof(want))) {
+		o->kind = OUT_CHECKED;
+		check_expected_error(path, want, &o->r);
+		o->ready = true;
+		return 0;
+	}
+	diag_clear(&o->err);
+	if (script_parse_file(&o->s, path, &o->err) != 0) {
+		o->kind = OUT_NOT_RUN;
+		o->ready = true;
+		return 0;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		pfd[0] = pfd[1] = -1;
+	}
+	if (pfd[0] < 0 || (ch->pid = fork()) < 0) {
+		if (pfd[0] >= 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		o->kind = OUT_NOT_RUN;
+		diag_set(&o->err, path, 0, 0, NULL, 0,
+		         "cannot start a process for the run: %s",
+		         strerror(errno));
+		o->ready = true;
+		return 0;
+	}
+	if (ch->pid == 0) {
+		struct run_result r = { 0 };
+		int rc;
+
+		close(pfd[0]);
+		/* The run (and its namespace) ends when the CLI does. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) {
+			_exit(1);
+		}
+		make_run_opts(&ro, c, t, path, dir, sizeof(dir));
+		rc = run_script(&o->s, &ro, &r);
+		_exit(result_io_write(pfd[1], rc, &r) == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	ch->fd = pfd[0];
+	ch->n = 0;
+	return 1;
+}
+
+/* Reads what child ch wrote; true when its pipe reached end of file. */
+static bool child_read(struct child *ch)
+{
+	for (;;) {
+		ssize_t got;
+
+		if (ch->n == ch->cap) {
+			size_t cap = ch->cap ? ch->cap * 2 : 65536;
+			uint8_t *b = realloc(ch->buf, cap);
+
+			if (b == NULL) {
+				return true; /* decoded as a broken result */
+			}
+			ch->buf = b;
+			ch->cap = cap;
+		}
+		got = read(ch->fd, ch->buf + ch->n, ch->cap - ch->n);
+		if (got > 0) {
+			ch->n += (size_t)got;
+			continue;
+		}
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		return got == 0 || errno != EAGAIN;
+	}
+}
+
+/* Collects child ch's result into o once its pipe is closed. */
+static void child_finish(const struct target_ops *t, const char *path,
+                         struct child *ch, struct outcome *o)
+{
+	int status = 0, rc = 0;
+
+	close(ch->fd);
+	ch->fd = -1;
+	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	o->ready = true;
+	if (result_io_read(ch->buf, ch->n, &rc, &o->r) != 0) {
+		memset(&o->r, 0, sizeof(o->r));
+		o->kind = OUT_RAN;
+		o->r.outcome = RUN_FAIL;
+		snprintf(o->r.target, sizeof(o->r.target), "%s", t->name);
+		if (WIFSIGNALED(status)) {
+			diag_set(&o->r.diag, path, 0, 0, NULL, 0,
+			         "the run's process was killed by signal %d "
+			         "(%s) before it reported",
+			         WTERMSIG(status), strsignal(WTERMSIG(status)));
+		} else {
+			diag_set(&o->r.diag, path, 0, 0, NULL, 0,
+			         "the run's process ended (exit status %d) "
+			         "without a result",
+			         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		}
+	} else if (rc != 0) {
+		o->kind = OUT_NOT_RUN;
+		o->err = o->r.diag;
+		run_result_free(&o->r);
+	} else {
+		o->kind = OUT_RAN;
+		if (o->r.target[0] == '\0') {
+			snprintf(o->r.target, sizeof(o->r.target), "%s",
+			         t->name);
+		}
+	}
+	ch->n = 0;
+}
+
+/*
+ * Runs every script in a child process of its own, up to c->jobs (at least
+ * one) at a time, and reports them in script order as they complete.
+ * Returns true on an I/O error of the reports.
+ */
+static bool run_forked(const struct cli *c, const struct target_ops *t,
+                       const struct paths *p, struct report *rp, bool progress)
+{
+	size_t jobs = c->jobs > 0 ? (size_t)c->jobs : 1;
+	struct outcome *outs = calloc(p->n ? p->n : 1, sizeof(*outs));
+	struct child *kids = calloc(jobs, sizeof(*kids));
+	struct pollfd *pf = calloc(jobs, sizeof(*pf));
+	size_t next_start = 0, next_report = 0, active = 0, k;
+	bool io_error = false;
+
+	if (outs == NULL || kids == NULL || pf == NULL) {
+		fprintf(stderr, "shakedown: out of memory\n");
+		free(outs);
+		free(kids);
+		free(pf);
+		return true;
+	}
+	for (k = 0; k < jobs; k++) {
+		kids[k].fd = -1;
+	}
+	while (next_report < p->n) {
+		size_t n = 0;
+
+		while (active < jobs && next_start < p->n) {
+			size_t i = next_start++;
+
+			for (k = 0; kids[k].fd >= 0; k++) {
+			}
+			if (spawn(c, t, p->v[i], &outs[i], &kids[k])) {
+				fcntl(kids[k].fd, F_SETFL, O_NONBLOCK);
+				kids[k].idx = i;
+				active++;
+			}
+		}
+		while (next_report < p->n && outs[next_report].ready) {
+			if (progress) {
+				fprintf(stderr, "\r[%zu/%zu] %s\033[K",
+				        next_report + 1, p->n,
+				        p->v[next_report]);
+			}
+			io_error |= report_outcome(c, rp, p->v[next_report],
+			                           &outs[next_report]);
+			next_report++;
+		}
+		if (active == 0) {
+			continue;
+		}
+		for (k = 0; k < jobs; k++) {
+			if (kids[k].fd >= 0) {
+				pf[n].fd = kids[k].fd;
+				pf[n].events = POLLIN;
+				pf[n].revents = 0;
+				n++;
+			}
+		}
+		if (poll(pf, (nfds_t)n, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "shakedown: poll: %s\n",
+			        strerror(errno));
+			io_error = true;
+			break;
+		}
+		for (k = 0; k < jobs; k++) {
+			struct child *ch = &kids[k];
+
+			if (ch->fd >= 0 && child_read(ch)) {
+				child_finish(t, p->v[ch->idx], ch,
+				             &outs[ch->idx]);
+				active--;
+			}
+		}
+	}
+	for (k = 0; k < jobs; k++) {
+		if (kids[k].fd >= 0) {
+			kill(kids[k].pid, SIGKILL);
+			close(kids[k].fd);
+			waitpid(kids[k].pid, NULL, 0);
+		}
+		free(kids[k].buf);
+	}
+	for (k = next_report; k < p->n; k++) {
+		outcome_free(&outs[k]);
+	}
+	free(outs);
+	free(kids);
+	free(pf);
+	return io_error;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	struct cli c = { .cmd = "run", .target = "ref" };
+	struct cli c = { .cmd = "run",
+		         .target = "ref",
+		         .tolerance_us = TOLERANCE_DEFAULT_US };
 	struct paths p = { 0 };
 	struct report rp;
 	const struct target_ops *t;
@@ -512,39 +886,19 @@ static int cmd_run(int argc, char **argv)
 	/* A progress line only where it does not mix with the results. */
 	progress = p.n >= PROGRESS_MIN && isatty(STDERR_FILENO) &&
 	           !isatty(STDOUT_FILENO);
-	for (size_t i = 0; i < p.n; i++) {
-		struct script s = { 0 };
-		struct run_result r = { 0 };
-		struct diag err;
+	if (t->own_process || c.jobs > 0) {
+		io_error = run_forked(&c, t, &p, &rp, progress);
+	} else {
+		for (size_t i = 0; i < p.n; i++) {
+			struct outcome o;
 
-		if (progress) {
-			fprintf(stderr, "\r[%zu/%zu] %s\033[K", i + 1, p.n,
-			        p.v[i]);
+			if (progress) {
+				fprintf(stderr, "\r[%zu/%zu] %s\033[K", i + 1,
+				        p.n, p.v[i]);
+			}
+			run_inline(&c, t, p.v[i], &o);
+			io_error |= report_outcome(&c, &rp, p.v[i], &o);
 		}
-		char want[DIAG_MSG_MAX];
-
-		if (expected_error(p.v[i], want, sizeof(want))) {
-			check_expected_error(p.v[i], want, &r);
-			if (report_add(&rp, p.v[i], NULL, &r, NULL) != 0) {
-				io_error = true;
-			}
-		} else if (run_one(&c, t, p.v[i], &s, &r, &err)) {
-			char file[PATH_MAX];
-
-			if (report_add(&rp, p.v[i], &s, &r, NULL) != 0) {
-				io_error = true;
-			}
-			if (c.pcap_dir != NULL &&
-			    (pcapw_path(c.pcap_dir, p.v[i], file,
-			                sizeof(file)) != 0 ||
-			     write_pcap(&r, file) != 0)) {
-				io_error = true;
-			}
-		} else if (report_add(&rp, p.v[i], NULL, NULL, &err) != 0) {
-			io_error = true;
-		}
-		run_result_free(&r);
-		script_free(&s);
 	}
 	if (progress) {
 		fputs("\r\033[K", stderr);
@@ -571,13 +925,16 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
-	struct cli c = { .cmd = "show", .target = "ref" };
+	struct cli c = { .cmd = "show",
+		         .target = "ref",
+		         .tolerance_us = TOLERANCE_DEFAULT_US };
 	struct script s = { 0 };
 	struct run_result r = { 0 };
 	struct report rp;
 	struct diag err;
 	const struct target_ops *t;
 	const char *path;
+	bool ran;
 	int rc = parse_opts(&c, argc, argv);
 
 	if (rc >= 0) {
@@ -602,7 +959,25 @@ static int cmd_show(int argc, char **argv)
 	report_init(&rp, stdout);
 	rp.keep = false;
 	rp.no_ladder = true; /* drawn here, in full */
-	if (run_one(&c, t, path, &s, &r, &err)) {
+	if (t->own_process) {
+		/* One child, as for run: the namespace dies with it. */
+		struct outcome o;
+		struct child ch = { .fd = -1 };
+
+		if (spawn(&c, t, path, &o, &ch)) {
+			while (!child_read(&ch)) {
+			}
+			child_finish(t, path, &ch, &o);
+			free(ch.buf);
+		}
+		s = o.s;
+		r = o.r;
+		err = o.err;
+		ran = o.kind == OUT_RAN;
+	} else {
+		ran = run_one(&c, t, path, &s, &r, &err);
+	}
+	if (ran) {
 		struct ladder_opts lo = { .color = want_color() };
 
 		ladder_print(&r, &lo, stdout);

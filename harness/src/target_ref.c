@@ -461,5 +461,7 @@ const struct target_ops *target_find(const char *name)
 {
 	if (name && strcmp(name, target_ref_ops.name) == 0)
 		return &target_ref_ops;
+	if (name && strcmp(name, target_linux_ops.name) == 0)
+		return &target_linux_ops;
 	return NULL;
 }

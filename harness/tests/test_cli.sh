@@ -79,6 +79,19 @@ if command -v jq >/dev/null 2>&1 && ! jq -e 'length == 1' \
 	fails=$((fails + 1))
 fi
 
+# --jobs runs each script in a process of its own: same report, same pcap.
+expect 2 "--jobs: expected a number from 1 to 256, got '0'" run -j 0 x
+expect 2 "--tolerance-us: expected microseconds" run --tolerance-us=-1 x
+"$sd" run --jobs 3 --pcap-dir "$tmp/pcapj" "$script" "$script" \
+	>"$tmp/runj.out" 2>&1
+if [ "$(grep -c '^PASS' "$tmp/runj.out")" -ne 2 ] ||
+	! tail -n 1 "$tmp/runj.out" | grep -qx '2 passed, 0 failed, 0 skipped' ||
+	! cmp -s "$tmp/pcap1/$pcap" "$tmp/pcapj/$pcap"; then
+	echo "FAIL: run --jobs 3: output or pcap differs from the serial run:"
+	sed 's/^/  | /' "$tmp/runj.out"
+	fails=$((fails + 1))
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails CLI case(s) failed"
 	exit 1

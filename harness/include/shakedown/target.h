@@ -137,11 +137,24 @@ struct target_ops {
 	 * *n, 0 when there is none.
 	 */
 	int (*next_note)(struct target *t, struct target_note *n);
+	/*
+	 * Optional (may be NULL). Whether this machine can run the target
+	 * at all: 0, or -1 with one line in why[0..n) saying what is missing
+	 * and how to run it (the CLI prints it and exits 2).
+	 */
+	int (*preflight)(char *why, size_t n);
+	/*
+	 * Every run must happen in a process of its own (open() changes the
+	 * process, e.g. moves it into a network namespace that must vanish
+	 * with it): the CLI forks a child per script.
+	 */
+	bool own_process;
 };
 
 /* The targets built into this harness; NULL when the name is unknown. */
 const struct target_ops *target_find(const char *name);
 
 extern const struct target_ops target_ref_ops;
+extern const struct target_ops target_linux_ops;
 
 #endif

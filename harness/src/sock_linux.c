@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The script's socket calls on the linux target, as real system calls in
+ * the run's network namespace. Script descriptors (3, 4, ...) map to real
+ * ones; arguments written "..." take the run's addresses as on the ref
+ * target (bind() and an implicit bind before listen() or connect() use
+ * 192.0.2.1:8080, connect() goes to 192.0.2.2:40000), so that both targets
+ * use the same 4-tuple. Calls that may block (accept, connect, read, recv,
+ * write, send, poll, close) run on a worker thread, one at a time as in
+ * packetdrill: a call still running after a short grace period is reported
+ * as blocking and completes later through poll_syscall, with the time the
+ * kernel returned. Return values and errno are the kernel's.
+ */
+#include "target_linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "symtab.h"
+
+#define LX_BADFD 0x3fffffff    /* never open: the kernel answers EBADF */
+#define LX_BUF_MAX (16u << 20) /* bytes one read()/write() may move */
+
+/* ---- The worker thread -------------------------------------------------- */
+
+static void lx_kick(int sig)
+{
+	(void)sig; /* only interrupts a blocked call (no SA_RESTART) */
+}
+
+static void run_call(struct lx_call *c)
+{
+	struct pollfd p[LX_POLL_MAX];
+	int i;
+
+	errno = 0;
+	switch (c->op) {
+	case LX_OP_ACCEPT:
+		c->ret = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+		break;
+	case LX_OP_CONNECT:
+		c->ret = connect(c->fd, (const struct sockaddr *)c->addr,
+		                 (socklen_t)c->addr_len);
+		break;
+	case LX_OP_READ:
+		c->ret = recv(c->fd, c->buf, c->len, c->arg);
+		break;
+	case LX_OP_WRITE:
+		c->ret = send(c->fd, c->buf, c->len, c->arg | MSG_NOSIGNAL);
+		break;
+	case LX_OP_CLOSE:
+		c->ret = close(c->fd);
+		break;
+	case LX_OP_SHUTDOWN:
+		c->ret = shutdown(c->fd, c->arg);
+		break;
+	case LX_OP_POLL:
+		for (i = 0; i < c->nfds; i++) {
+			p[i].fd = c->pfd[i].fd;
+			p[i].events = c->pfd[i].events;
+			p[i].revents = 0;
+		}
+		c->ret = poll(p, (nfds_t)c->nfds, c->timeout_ms);
+		for (i = 0; i < c->nfds; i++)
+			c->pfd[i].revents = p[i].revents;
+		break;
+	default:
+		c->ret = -1;
+		errno = ENOSYS;
+		break;
+	}
+	c->err = c->ret < 0 ? errno : 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct target *t = arg;
+
+	pthread_mutex_lock(&t->mu);
+	for (;;) {
+		uint64_t one = 1;
+
+		while (!t->has_job && !t->stop)
+			pthread_cond_wait(&t->cv, &t->mu);
+		if (t->stop)
+			break;
+		t->in_syscall = true;
+		pthread_mutex_unlock(&t->mu);
+		run_call(&t->job);
+		t->job.t_us = target_linux__now(t);
+		pthread_mutex_lock(&t->mu);
+		t->in_syscall = false;
+		t->has_job = false;
+		t->job_done = true;
+		if (write(t->wake, &one, sizeof(one)) < 0) {
+			/* the main thread also checks job_done itself */
+		}
+	}
+	t->in_syscall = false;
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+int target_linux__worker_start(struct target *t, struct diag *d)
+{
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lx_kick;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a kick ends a blocked call */
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = pthread_create(&t->worker, NULL, worker_main, t);
+	if (rc != 0)
+		return diag_set(
+		    d, "", 0, 0, NULL, 0,
+		    "linux: cannot start the system call thread: %s",
+		    strerror(rc));
+	t->worker_on = true;
+	return 0;
+}
+
+void target_linux__worker_stop(struct target *t)
+{
+	if (!t->worker_on)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->stop = true;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	for (;;) {
+		bool busy;
+		struct timespec ts = { 0, 1000000 };
+
+		pthread_mutex_lock(&t->mu);
+		busy = t->in_syscall || t->has_job;
+		pthread_mutex_unlock(&t->mu);
+		if (!busy)
+			break;
+		/* A call blocked at the end of the run: interrupt it. */
+		pthread_kill(t->worker, SIGUSR2);
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t->worker, NULL);
+	t->worker_on = false;
+	if (t->job.op == LX_OP_READ || t->job.op == LX_OP_WRITE) {
+		free(t->job.buf);
+		t->job.buf = NULL;
+	}
+}
+
+void target_linux__close_fds(struct target *t)
+{
+	int i;
+
+	for (i = 0; i < LX_FDS; i++) {
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+		t->fds[i] = -1;
+	}
+}
+
+/* ---- Arguments ---------------------------------------------------------- */
+
+static int32_t arg_expr(const struct script_event *ev, unsigned i)
+{
+	return i < ev->u.sys.argc ? ev->u.sys.args[i] : -1;
+}
+
+/* "[x]" gives x; anything else itself. */
+static int32_t unlist(const struct script *s, int32_t x)
+{
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+
+	if (e && e->kind == SCRIPT_EXPR_LIST) {
+		if (e->count < 1 || e->first < 0 ||
+		    (size_t)e->first >= s->elem_n)
+			return -1;
+		return s->elems[e->first];
+	}
+	return x;
+}
+
+/* Integer argument i, or dflt for "..." and a missing one; -1: not one. */
+static int arg_int(const struct script *s, const struct script_event *ev,
+                   unsigned i, int64_t dflt, int64_t *v)
+{
+	int rc = symtab_expr_int(s, unlist(s, arg_expr(ev, i)), v);
+
+	if (rc == 0)
+		*v = dflt;
+	return rc < 0 ? -1 : 0;
+}
+
+/* The value of field 'name' of the struct expression x, or -1. */
+static int32_t struct_field(const struct script *s, int32_t x, const char *name)
+{
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+	int32_t k;
+
+	if (!e || e->kind != SCRIPT_EXPR_STRUCT || e->first < 0)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		size_t at = (size_t)e->first + (size_t)k;
+		const struct script_expr *f;
+
+		if (at >= s->elem_n)
+			return -1;
+		f = script_expr_at(s, s->elems[at]);
+		if (f && f->kind == SCRIPT_EXPR_FIELD &&
+		    strcmp(f->name, name) == 0)
+			return f->lhs;
+	}
+	return -1;
+}
+
+static int bad_arg(struct diag *d, const struct script *s,
+                   const struct script_event *ev, unsigned i)
+{
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: argument %u: expected an integer, a known symbol "
+	                "or ...",
+	                ev->u.sys.name, i + 1);
+}
+
+/* ---- Results ------------------------------------------------------------ */
+
+static void ret_set(struct target *t, struct target_sysret *r, long ret,
+                    int err, uint64_t t_us)
+{
+	(void)t;
+	r->done = true;
+	r->ret = ret;
+	r->err = ret < 0 ? err : 0;
+	r->t_us = t_us;
+}
+
+static void out_add(struct target_sysret *r, int32_t expr, int64_t val,
+                    const char *what)
+{
+	struct target_out *o;
+
+	if (expr < 0 || r->out_n >= TARGET_OUT_MAX)
+		return;
+	o = &r->outs[r->out_n++];
+	o->expr = expr;
+	o->val = val;
+	snprintf(o->what, sizeof(o->what), "%s", what);
+	r->out_val = r->outs[0].val;
+}
+
+/* ---- Descriptors -------------------------------------------------------- */
+
+static int real_fd(const struct target *t, int64_t fd)
+{
+	if (fd < LX_FD_BASE || fd >= LX_FD_BASE + LX_FDS ||
+	    t->fds[fd - LX_FD_BASE] < 0)
+		return LX_BADFD;
+	return t->fds[fd - LX_FD_BASE];
+}
+
+/* The lowest free script descriptor for real descriptor rfd, or -1. */
+static int fd_map(struct target *t, int rfd)
+{
+	int i;
+
+	for (i = 0; i < LX_FDS; i++) {
+		if (t->fds[i] < 0) {
+			t->fds[i] = rfd;
+			return LX_FD_BASE + i;
+		}
+	}
+	return -1;
+}
+
+static socklen_t sockaddr_of(int rfd, const struct tcp_addr *a, uint16_t port,
+                             void *out)
+{
+	int dom = AF_INET;
+	socklen_t dl = sizeof(dom);
+
+	(void)getsockopt(rfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl);
+	if (dom == AF_INET6) {
+		struct sockaddr_in6 s6;
+
+		memset(&s6, 0, sizeof(s6));
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons(port);
+		if (a->family == TCP_AF_INET6) {
+			memcpy(&s6.sin6_addr, a->a, 16);
+		} else { /* v4-mapped */
+			s6.sin6_addr.s6_addr[10] = 0xff;
+			s6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&s6.sin6_addr.s6_addr[12], a->a, 4);
+		}
+		memcpy(out, &s6, sizeof(s6));
+		return sizeof(s6);
+	} else {
+		struct sockaddr_in s4;
+
+		memset(&s4, 0, sizeof(s4));
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons(port);
+		memcpy(&s4.sin_addr, a->a, 4);
+		memcpy(out, &s4, sizeof(s4));
+		return sizeof(s4);
+	}
+}
+
+static bool is_bound(int rfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(rfd, (struct sockaddr *)&ss, &len) != 0)
+		return true; /* let the real call report the error */
+	if (ss.ss_family == AF_INET)
+		return ((struct sockaddr_in *)&ss)->sin_port != 0;
+	if (ss.ss_family == AF_INET6)
+		return ((struct sockaddr_in6 *)&ss)->sin6_port != 0;
+	return true;
+}
+
+/* Binds an unbound socket to the stack's address and port (as ref). */
+static void bind_default(struct target *t, int rfd)
+{
+	uint8_t sa[28];
+	socklen_t len;
+
+	if (is_bound(rfd))
+		return;
+	len =
+	    sockaddr_of(rfd, &t->o.addrs.stack_addr, t->o.addrs.stack_port, sa);
+	/* EADDRINUSE: the kernel picks an ephemeral port instead. */
+	(void)bind(rfd, (const struct sockaddr *)sa, len);
+}
+
+/* ---- Calls on the worker --------------------------------------------------
+ */
+
+/* Turns the worker's finished call into *r (on the main thread). */
+static void complete(struct target *t, struct target_sysret *r)
+{
+	struct lx_call *c = &t->job;
+	int i, ready = 0;
+
+	memset(r, 0, sizeof(*r));
+	ret_set(t, r, c->ret, c->err, c->t_us);
+	switch (c->op) {
+	case LX_OP_ACCEPT:
+		if (c->ret >= 0) {
+			int sfd = fd_map(t, (int)c->ret);
+
+			if (sfd < 0) {
+				close((int)c->ret);
+				ret_set(t, r, -1, EMFILE, c->t_us);
+			} else {
+				r->ret = sfd;
+			}
+		}
+		break;
+	case LX_OP_READ:
+	case LX_OP_WRITE:
+		free(c->buf);
+		c->buf = NULL;
+		break;
+	case LX_OP_POLL:
+		if (c->ret < 0)
+			break;
+		for (i = 0; i < c->nfds; i++) {
+			if (c->pfd_nval[i])
+				c->pfd[i].revents = POLLNVAL;
+			if (c->pfd[i].revents)
+				ready++;
+		}
+		r->ret = ready;
+		for (i = 0; i < c->nfds; i++)
+			out_add(r, c->revents_expr[i], c->pfd[i].revents,
+			        "revents");
+		break;
+	default:
+		break;
+	}
+	c->op = LX_OP_NONE;
+}
+
+/*
+ * Hands t->job to the worker and waits up to the grace period (or for
+ * ever, for calls that cannot block), reading frames meanwhile.
+ */
+static int submit(struct target *t, bool may_block, struct target_sysret *r,
+                  struct diag *d)
+{
+	uint64_t until = target_linux__now(t) + LX_GRACE_US;
+	bool done;
+
+	pthread_mutex_lock(&t->mu);
+	t->job_done = false;
+	t->has_job = true;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	for (;;) {
+		int rc;
+
+		pthread_mutex_lock(&t->mu);
+		done = t->job_done;
+		pthread_mutex_unlock(&t->mu);
+		if (done)
+			break;
+		if (may_block && target_linux__now(t) >= until)
+			break;
+		rc = target_linux__wait(t, may_block ? until : UINT64_MAX / 2,
+		                        LXW_WAKE, -1, d);
+		if (rc < 0)
+			return -1;
+	}
+	if (done) {
+		complete(t, r);
+		return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	r->done = false;
+	r->t_us = target_linux__now(t);
+	t->pending = true;
+	return 0;
+}
+
+int target_linux__poll_syscall(struct target *t, struct target_sysret *r,
+                               struct diag *d)
+{
+	bool done;
+
+	(void)d;
+	memset(r, 0, sizeof(*r));
+	if (!t->pending)
+		return 0;
+	pthread_mutex_lock(&t->mu);
+	done = t->job_done;
+	pthread_mutex_unlock(&t->mu);
+	if (!done)
+		return 0;
+	t->pending = false;
+	complete(t, r);
+	return 0;
+}
+
+/* ---- The calls ------------------------------------------------------------
+ */
+
+static int sys_socket(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct target_sysret *r,
+                      struct diag *d)
+{
+	int64_t dom, type, proto;
+	int rfd, sfd;
+
+	if (arg_int(s, ev, 0, AF_INET, &dom) != 0)
+		return bad_arg(d, s, ev, 0);
+	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
+		return bad_arg(d, s, ev, 2);
+	rfd = socket((int)dom, (int)type | SOCK_CLOEXEC, (int)proto);
+	if (rfd < 0) {
+		ret_set(t, r, -1, errno, target_linux__now(t));
+		return 0;
+	}
+	sfd = fd_map(t, rfd);
+	if (sfd < 0) {
+		close(rfd);
+		ret_set(t, r, -1, EMFILE, target_linux__now(t));
+		return 0;
+	}
+	ret_set(t, r, sfd, 0, target_linux__now(t));
+	return 0;
+}
+
+static int sys_setsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, int rfd,
+                          struct target_sysret *r, struct diag *d)
+{
+	int64_t level, name, v = 0, len;
+	union {
+		int i;
+		struct linger l;
+	} val;
+	socklen_t natural = sizeof(int);
+	long rc;
+
+	memset(&val, 0, sizeof(val));
+	if (arg_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		int64_t on = 0, secs = 0;
+		int32_t x = arg_expr(ev, 3);
+
+		if (symtab_expr_int(s, struct_field(s, x, "l_onoff"), &on) <
+		        0 ||
+		    symtab_expr_int(s, struct_field(s, x, "l_linger"), &secs) <
+		        0)
+			return bad_arg(d, s, ev, 3);
+		val.l.l_onoff = (int)on;
+		val.l.l_linger = (int)secs;
+		natural = sizeof(struct linger);
+	} else {
+		if (arg_int(s, ev, 3, 0, &v) != 0)
+			return bad_arg(d, s, ev, 3);
+		val.i = (int)v;
+	}
+	if (arg_int(s, ev, 4, natural, &len) != 0)
+		return bad_arg(d, s, ev, 4);
+	if (len < 0 || len > (int64_t)sizeof(val))
+		len = natural;
+	rc = setsockopt(rfd, (int)level, (int)name, &val, (socklen_t)len);
+	ret_set(t, r, rc, errno, target_linux__now(t));
+	return 0;
+}
+
+static int sys_getsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, int rfd,
+                          struct target_sysret *r, struct diag *d)
+{
+	int64_t level, name, len;
+	union {
+		int i;
+		struct linger l;
+		uint8_t raw[256];
+	} val;
+	int32_t vx = unlist(s, arg_expr(ev, 3)),
+	        lx = unlist(s, arg_expr(ev, 4));
+	socklen_t sl;
+	long rc;
+	bool linger;
+
+	memset(&val, 0, sizeof(val));
+	if (arg_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (arg_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	linger = level == SOL_SOCKET && name == SO_LINGER;
+	if (arg_int(s, ev, 4, linger ? sizeof(struct linger) : sizeof(int),
+	            &len) != 0)
+		len = linger ? sizeof(struct linger) : sizeof(int);
+	if (len < 0 || len > (int64_t)sizeof(val))
+		len = sizeof(int);
+	sl = (socklen_t)len;
+	rc = getsockopt(rfd, (int)level, (int)name, &val, &sl);
+	ret_set(t, r, rc, errno, target_linux__now(t));
+	if (rc < 0)
+		return 0;
+	if (linger) {
+		int32_t x = arg_expr(ev, 3);
+
+		out_add(r, struct_field(s, x, "l_onoff"), val.l.l_onoff,
+		        "l_onoff");
+		out_add(r, struct_field(s, x, "l_linger"), val.l.l_linger,
+		        "l_linger");
+	} else {
+		out_add(r, vx, val.i, "optval");
+	}
+	out_add(r, lx, sl, "optlen");
+	return 0;
+}
+
+static int sys_poll(struct target *t, const struct script *s,
+                    const struct script_event *ev, struct target_sysret *r,
+                    struct diag *d)
+{
+	const struct script_expr *l = script_expr_at(s, arg_expr(ev, 0));
+	struct lx_call *c = &t->job;
+	int64_t timeout;
+	int32_t k;
+
+	if (arg_int(s, ev, 2, -1, &timeout) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (!l || l->kind != SCRIPT_EXPR_LIST || l->first < 0 ||
+	    l->count > LX_POLL_MAX ||
+	    (size_t)l->first + (size_t)l->count > s->elem_n)
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "poll: argument 1: expected a list of at most "
+		                "%d {fd=..., events=..., revents=...}",
+		                LX_POLL_MAX);
+	memset(c, 0, sizeof(*c));
+	c->op = LX_OP_POLL;
+	for (k = 0; k < l->count; k++) {
+		int32_t e = s->elems[l->first + k];
+		int64_t fd, events;
+
+		if (symtab_expr_int(s, struct_field(s, e, "fd"), &fd) != 1 ||
+		    symtab_expr_int(s, struct_field(s, e, "events"), &events) <
+		        0)
+			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+			                "poll: entry %d: expected {fd=N, "
+			                "events=..., revents=...}",
+			                (int)k + 1);
+		c->pfd[k].fd = real_fd(t, fd);
+		c->pfd[k].events = (short)events;
+		c->pfd_nval[k] = c->pfd[k].fd == LX_BADFD;
+		if (c->pfd_nval[k])
+			c->pfd[k].fd = -1;
+		c->revents_expr[k] = struct_field(s, e, "revents");
+	}
+	c->nfds = l->count;
+	c->timeout_ms = (int)timeout;
+	return submit(t, timeout != 0, r, d);
+}
+
+static int sys_dispatch(struct target *t, const struct script *s,
+                        const struct script_event *ev, struct target_sysret *r,
+                        struct diag *d)
+{
+	const char *name = ev->u.sys.name;
+	struct lx_call *c = &t->job;
+	int64_t fd, v, flags = 0;
+	int rfd;
+	long rc;
+
+	if (strcmp(name, "socket") == 0)
+		return sys_socket(t, s, ev, r, d);
+	if (strcmp(name, "poll") == 0)
+		return sys_poll(t, s, ev, r, d);
+	if (arg_int(s, ev, 0, -1, &fd) != 0)
+		return bad_arg(d, s, ev, 0);
+	rfd = real_fd(t, fd);
+	memset(c, 0, sizeof(*c));
+	c->fd = rfd;
+	if (strcmp(name, "bind") == 0) {
+		uint8_t sa[28];
+		socklen_t len = sockaddr_of(rfd, &t->o.addrs.stack_addr,
+		                            t->o.addrs.stack_port, sa);
+
+		rc = bind(rfd, (const struct sockaddr *)sa, len);
+		ret_set(t, r, rc, errno, target_linux__now(t));
+		return 0;
+	}
+	if (strcmp(name, "listen") == 0) {
+		if (arg_int(s, ev, 1, 128, &v) != 0)
+			return bad_arg(d, s, ev, 1);
+		if (rfd != LX_BADFD)
+			bind_default(t, rfd);
+		rc = listen(rfd, (int)v);
+		ret_set(t, r, rc, errno, target_linux__now(t));
+		return 0;
+	}
+	if (strcmp(name, "accept") == 0) {
+		c->op = LX_OP_ACCEPT;
+		return submit(t, true, r, d);
+	}
+	if (strcmp(name, "connect") == 0) {
+		if (rfd != LX_BADFD)
+			bind_default(t, rfd);
+		c->addr_len = sockaddr_of(rfd, &t->o.addrs.script_addr,
+		                          t->o.addrs.script_port, c->addr);
+		c->op = LX_OP_CONNECT;
+		return submit(t, true, r, d);
+	}
+	if (strcmp(name, "read") == 0 || strcmp(name, "recv") == 0 ||
+	    strcmp(name, "write") == 0 || strcmp(name, "send") == 0) {
+		bool rd = name[0] == 'r';
+		bool has_flags =
+		    strcmp(name, "recv") == 0 || strcmp(name, "send") == 0;
+
+		if (arg_int(s, ev, 2, rd ? LX_IO_MAX : 0, &v) != 0)
+			return bad_arg(d, s, ev, 2);
+		if (has_flags && arg_int(s, ev, 3, 0, &flags) != 0)
+			return bad_arg(d, s, ev, 3);
+		if (v < 0 || v > (int64_t)LX_BUF_MAX)
+			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+			                "%s: argument 3: expected a length "
+			                "from 0 to %u",
+			                name, LX_BUF_MAX);
+		c->buf = calloc(1, (size_t)v + 1);
+		if (!c->buf)
+			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+			                "%s: out of memory", name);
+		c->len = (size_t)v;
+		c->arg = (int)flags;
+		c->op = rd ? LX_OP_READ : LX_OP_WRITE;
+		return submit(t, true, r, d);
+	}
+	if (strcmp(name, "shutdown") == 0) {
+		if (arg_int(s, ev, 1, SHUT_RDWR, &v) != 0)
+			return bad_arg(d, s, ev, 1);
+		rc = shutdown(rfd, (int)v);
+		ret_set(t, r, rc, errno, target_linux__now(t));
+		return 0;
+	}
+	if (strcmp(name, "close") == 0) {
+		if (rfd != LX_BADFD)
+			t->fds[fd - LX_FD_BASE] = -1;
+		c->op = LX_OP_CLOSE; /* blocks with SO_LINGER */
+		return submit(t, true, r, d);
+	}
+	if (strcmp(name, "setsockopt") == 0)
+		return sys_setsockopt(t, s, ev, rfd, r, d);
+	if (strcmp(name, "getsockopt") == 0)
+		return sys_getsockopt(t, s, ev, rfd, r, d);
+	if (strcmp(name, "fcntl") == 0) {
+		int64_t cmd, arg = 0;
+
+		if (arg_int(s, ev, 1, -1, &cmd) != 0)
+			return bad_arg(d, s, ev, 1);
+		if (arg_int(s, ev, 2, 0, &arg) != 0)
+			return bad_arg(d, s, ev, 2);
+		if (cmd != F_GETFL && cmd != F_SETFL)
+			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+			                "fcntl: only F_GETFL and F_SETFL are "
+			                "supported");
+		rc = cmd == F_GETFL ? fcntl(rfd, F_GETFL)
+		                    : fcntl(rfd, F_SETFL, (int)arg);
+		ret_set(t, r, rc, errno, target_linux__now(t));
+		return 0;
+	}
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: not supported by the linux target", name);
+}
+
+int target_linux__syscall(struct target *t, const struct script *s,
+                          const struct script_event *ev,
+                          struct target_sysret *r, struct diag *d)
+{
+	memset(r, 0, sizeof(*r));
+	r->t_us = target_linux__now(t);
+	if (t->pending)
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "%s: another system call is still blocked",
+		                ev->u.sys.name);
+	errno = 0;
+	return sys_dispatch(t, s, ev, r, d) < 0 ? -1 : 0;
+}
