@@ -7,7 +7,9 @@
 #   make test          build, then run every ctest; ends with ctest's summary
 #   make run           build, run conformance/ against the reference stack
 #   make bench         Release build in build-bench/ without sanitizers, run
-#                      the benchmarks
+#                      the benchmarks (bench_linux.sh: the linux target
+#                      serially and with --jobs 8; skipped without root
+#                      and /dev/net/tun)
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change a C source
 #   make clean         remove build/ and build-bench/
@@ -64,6 +66,7 @@ bench: deps
 	else \
 	    echo "no bench_scripts: $(BENCH_BUILD)/bench/bench_scripts was not built"; \
 	fi; \
+	sh bench/bench_linux.sh $(BENCH_BUILD)/shakedown "$(CURDIR)" || rc=$$?; \
 	exit $$rc
 
 define need_clang_format

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <libnet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,40 +98,74 @@ static size_t build_wrapped(struct frame_builder *b, const uint8_t dst[6],
 	return got;
 }
 
+/* Builds the IP layer of ip[] (IPv4 or IPv6, see frame_build) in b. */
+static int build_ip(struct frame_builder *b, const uint8_t *ip, size_t len)
+{
+	if ((ip[0] >> 4) == 6) {
+		struct libnet_in6_addr src, dst;
+		uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+		uint32_t fl = (uint32_t)(ip[1] & 0x0f) << 16 |
+		              (uint32_t)ip[2] << 8 | ip[3];
+
+		memcpy(src.libnet_s6_addr, ip + 8, 16);
+		memcpy(dst.libnet_s6_addr, ip + 24, 16);
+		return libnet_build_ipv6(tc, fl, (uint16_t)(len - 40), ip[6],
+		                         ip[7], src, dst, NULL, 0, b->l,
+		                         0) == -1
+		           ? -1
+		           : 0;
+	} else {
+		uint32_t saddr, daddr;
+
+		memcpy(&saddr, ip + 12, 4);
+		memcpy(&daddr, ip + 16, 4);
+		return libnet_build_ipv4((uint16_t)len, ip[1], rd16(ip + 4),
+		                         rd16(ip + 6), ip[8], ip[9], 0, saddr,
+		                         daddr, NULL, 0, b->l, 0) == -1
+		           ? -1
+		           : 0;
+	}
+}
+
 size_t frame_build(struct frame_builder *b, const uint8_t dst[6],
                    const uint8_t src[6], const uint8_t *ip, size_t len,
                    uint8_t *out, size_t cap, size_t *patched, char *err,
                    size_t n)
 {
 	const uint8_t *tcp;
-	size_t ihl, tot, doff, olen, tcplen, i, got;
+	size_t ihl, doff, olen, tcplen, i, got;
 	uint8_t *pkt = NULL;
 	uint32_t plen = 0;
-	uint32_t saddr, daddr;
+	uint16_t type;
+	bool plain;
 
 	*patched = 0;
 	if (len < 1) {
 		snprintf(err, n, "empty packet");
 		return 0;
 	}
-	if ((ip[0] >> 4) == 6)
-		return build_wrapped(b, dst, src, FRAME_ETHERTYPE_IPV6, ip, len,
-		                     out, cap, err, n);
-	ihl = len >= 20 ? (size_t)(ip[0] & 0x0f) * 4 : 0;
-	tot = len >= 20 ? rd16(ip + 2) : 0;
-	/* Only a plain IPv4 header with a whole TCP header is rebuilt. */
-	if ((ip[0] >> 4) != 4 || ihl != 20 || tot != len || ip[9] != 6 ||
-	    (rd16(ip + 6) & 0x3fff) != 0 || len < 40)
-		return build_wrapped(b, dst, src, FRAME_ETHERTYPE_IPV4, ip, len,
-		                     out, cap, err, n);
-	tcp = ip + 20;
-	tcplen = len - 20;
+	/* Only a plain IP header with a whole TCP header is rebuilt: IPv4
+	 * without options or fragments, IPv6 without extension headers. */
+	if ((ip[0] >> 4) == 6) {
+		type = FRAME_ETHERTYPE_IPV6;
+		ihl = 40;
+		plain = len >= 60 && ip[6] == 6 && rd16(ip + 4) == len - 40;
+	} else {
+		type = FRAME_ETHERTYPE_IPV4;
+		ihl = len >= 20 ? (size_t)(ip[0] & 0x0f) * 4 : 0;
+		plain = (ip[0] >> 4) == 4 && ihl == 20 && len >= 40 &&
+		        rd16(ip + 2) == len && ip[9] == 6 &&
+		        (rd16(ip + 6) & 0x3fff) == 0;
+	}
+	if (!plain)
+		return build_wrapped(b, dst, src, type, ip, len, out, cap, err,
+		                     n);
+	tcp = ip + ihl;
+	tcplen = len - ihl;
 	doff = (size_t)(tcp[12] >> 4) * 4;
 	if (doff < 20 || doff > tcplen)
 		doff = 20; /* a broken data offset: patched below */
 	olen = doff - 20;
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
 
 	libnet_clear_packet(b->l);
 	if ((olen > 0 && libnet_build_tcp_options(tcp + 20, (uint32_t)olen,
@@ -140,11 +175,8 @@ size_t frame_build(struct frame_builder *b, const uint8_t dst[6],
 	                     rd16(tcp + 18), (uint16_t)tcplen,
 	                     tcplen > doff ? tcp + doff : NULL,
 	                     (uint32_t)(tcplen - doff), b->l, 0) == -1 ||
-	    libnet_build_ipv4((uint16_t)len, ip[1], rd16(ip + 4), rd16(ip + 6),
-	                      ip[8], ip[9], 0, saddr, daddr, NULL, 0, b->l,
-	                      0) == -1 ||
-	    libnet_build_ethernet(dst, src, FRAME_ETHERTYPE_IPV4, NULL, 0, b->l,
-	                          0) == -1 ||
+	    build_ip(b, ip, len) != 0 ||
+	    libnet_build_ethernet(dst, src, type, NULL, 0, b->l, 0) == -1 ||
 	    cull(b->l, &pkt, &plen) == -1) {
 		snprintf(err, n, "libnet: %s", libnet_geterror(b->l));
 		return 0;

@@ -15,14 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shakedown/diag.h"
 #include "shakedown/ladder.h"
 #include "shakedown/pcapw.h"
+#include "shakedown/profile.h"
 #include "shakedown/report.h"
 #include "shakedown/run.h"
 #include "shakedown/script.h"
@@ -34,11 +37,15 @@
 #define SHAKEDOWN_VERSION "0.1"
 #endif
 
-#define EXIT_USAGE 2    /* bad usage or unreadable input */
-#define MAX_DEPTH 64    /* folder nesting followed (symlink loops) */
-#define PROGRESS_MIN 20 /* scripts before a progress line is worth it */
+#define EXIT_USAGE 2              /* bad usage or unreadable input */
+#define MAX_DEPTH 64              /* folder nesting followed (symlink loops) */
+#define PROGRESS_AFTER_S 2.0      /* no progress line for shorter runs */
+#define PROGRESS_TICK_MS 250      /* how often it is redrawn while waiting */
+#define MAX_TIME_S 100000000      /* largest --max-time, like script times */
 #define TOLERANCE_DEFAULT_US 4000 /* real-time slack, like packetdrill */
 #define JOBS_MAX 256
+#define RUN_WATCHDOG_SLACK_S                                                   \
+	60 /* a run is killed this long past its timeline */
 
 static const char usage_top[] =
     "Usage: shakedown COMMAND [OPTION]... [ARG]...\n"
@@ -69,16 +76,26 @@ static const char usage_run[] =
     "                      (this machine's kernel in a network namespace\n"
     "                      of its own behind a TAP device, in real time;\n"
     "                      needs root or CAP_NET_ADMIN + CAP_SYS_ADMIN)\n"
-    "  -p, --profile NAME  target profile (ref: default, rfc5961, legacy)\n"
+    "  -p, --profile NAME  target profile: a file of conformance/profiles/\n"
+    "                      (NAME or TARGET-NAME) or a path; default: the\n"
+    "                      target's name (ref, linux). Its values answer\n"
+    "                      \"// requires:\"; a listed vector that fails is\n"
+    "                      DEVIATES, not FAIL\n"
     "  -j, --jobs N        run up to N scripts at once, each in a process\n"
     "                      of its own (linux always uses a process per\n"
     "                      script; results are reported in script order)\n"
     "      --tolerance-us U  real-time targets: slack in microseconds\n"
     "                      around every scripted time (default 4000)\n"
+    "      --ipv6          run over IPv6 (stack 2001:db8::1, script side\n"
+    "                      2001:db8::2) unless a script says \"// ip: ipv4\"\n"
     "      --junit FILE    also write the results as JUnit XML to FILE\n"
     "      --json FILE     also write the results as JSON to FILE\n"
     "      --pcap-dir DIR  write a pcap of every run to\n"
     "                      DIR/<script path, '/' as '_'>.pcap\n"
+    "      --max-time S    skip (SKIP) every script whose timeline is\n"
+    "                      longer than S seconds when each event comes on\n"
+    "                      time (real-time targets wait all of it: a\n"
+    "                      TIME-WAIT takes minutes); for quick CI runs\n"
     "  -v, --verbose       draw the ladder of every script, not only of\n"
     "                      failures\n"
     "  -h, --help          show this help and exit\n"
@@ -97,9 +114,15 @@ static const char usage_show[] =
     "\n"
     "Options:\n"
     "  -t, --target NAME   target to test: ref (default) or linux\n"
-    "  -p, --profile NAME  target profile (ref: default, rfc5961, legacy)\n"
+    "  -p, --profile NAME  target profile: a file of conformance/profiles/\n"
+    "                      (NAME or TARGET-NAME) or a path; default: the\n"
+    "                      target's name (ref, linux). Its values answer\n"
+    "                      \"// requires:\"; a listed vector that fails is\n"
+    "                      DEVIATES, not FAIL\n"
     "      --tolerance-us U  real-time targets: slack in microseconds\n"
     "                      around every scripted time (default 4000)\n"
+    "      --ipv6          run over IPv6 unless the script says\n"
+    "                      \"// ip: ipv4\"\n"
     "      --pcap FILE     also write the run's packets to FILE (pcap)\n"
     "  -h, --help          show this help and exit\n"
     "\n"
@@ -111,14 +134,20 @@ struct cli {
 	const char *cmd;       /* "run" or "show" */
 	const char *target;    /* target name */
 	const char *profile;   /* NULL: the target's default */
+	struct profile *prof;  /* the loaded profile, or NULL */
 	const char *junit;     /* --junit FILE */
 	const char *json;      /* --json FILE */
 	const char *pcap_dir;  /* --pcap-dir DIR */
 	const char *pcap_file; /* show --pcap FILE */
 	bool verbose;
+	bool ipv6;             /* --ipv6 */
 	long jobs;             /* --jobs N; 0 when not given */
 	uint64_t tolerance_us; /* --tolerance-us U */
+	uint64_t max_time_us;  /* --max-time S; 0 when not given */
 };
+
+/* The profile of this command (one per process; forked runs inherit it). */
+static struct profile cli_profile;
 
 /* A growing list of script paths; each one owned. */
 struct paths {
@@ -152,10 +181,12 @@ static const char *bad_option(char **argv, char *buf, size_t n)
 
 enum {
 	OPT_JUNIT = 256,
+	OPT_MAX_TIME,
 	OPT_JSON,
 	OPT_PCAP_DIR,
 	OPT_PCAP,
-	OPT_TOLERANCE
+	OPT_TOLERANCE,
+	OPT_IPV6
 };
 
 /* A whole decimal number in [lo, hi]; false otherwise. */
@@ -185,7 +216,9 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 		{ "tolerance-us", required_argument, NULL, OPT_TOLERANCE },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -195,6 +228,7 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "tolerance-us", required_argument, NULL, OPT_TOLERANCE },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -228,6 +262,19 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_PCAP:
 			c->pcap_file = optarg;
+			break;
+		case OPT_IPV6:
+			c->ipv6 = true;
+			break;
+		case OPT_MAX_TIME:
+			if (!parse_num(optarg, 1, MAX_TIME_S, &v))
+				return usage_error(
+				    c->cmd,
+				    "--max-time: expected whole "
+				    "seconds from 1 to 100000000, "
+				    "got '%s'",
+				    optarg);
+			c->max_time_us = (uint64_t)v * 1000000u;
 			break;
 		case 'j':
 			if (!parse_num(optarg, 1, JOBS_MAX, &c->jobs))
@@ -404,11 +451,72 @@ static void make_run_opts(struct run_opts *ro, const struct cli *c,
 	memset(ro, 0, sizeof(*ro));
 	ro->target = t;
 	ro->topts.profile = c->profile;
+	ro->profile = c->prof;
+	if (c->prof != NULL) {
+		/* The profile names the target's own configuration. */
+		ro->topts.profile = profile_get(c->prof, "stack");
+	}
 	ro->topts.script_dir = dir;
 	ro->topts.verbose = c->verbose;
 	ro->keep_raw = c->pcap_dir != NULL || c->pcap_file != NULL;
+	ro->ipv6 = c->ipv6;
 	/* The reference runs on exact virtual times. */
 	ro->tolerance_us = t->virtual_clock ? 0 : c->tolerance_us;
+}
+
+/*
+ * How long script s takes when every event comes on time: the latest end
+ * of an event's window (or of a blocking call), relative times counting
+ * from the previous event's start as the runner counts them. '*' events
+ * add nothing. What a real-time run waits at least, if it passes.
+ */
+static uint64_t script_timeline_us(const struct script *s)
+{
+	int64_t base = 0, last = 0;
+
+	for (size_t i = 0; i < s->event_n; i++) {
+		const struct script_time *tm = &s->events[i].time;
+		int64_t start, end;
+
+		if (tm->kind == SCRIPT_TIME_ANY)
+			continue;
+		start = tm->kind == SCRIPT_TIME_REL ? base + tm->start_us
+		                                    : tm->start_us;
+		end = tm->end_kind == SCRIPT_TIME_REL ? base + tm->end_us
+		                                      : tm->end_us;
+		if (tm->blocking) {
+			int64_t b = tm->block_end_kind == SCRIPT_TIME_REL
+			                ? base + tm->block_end_us
+			                : tm->block_end_us;
+
+			end = b > end ? b : end;
+		}
+		last = end > last ? end : last;
+		last = start > last ? start : last;
+		base = start;
+	}
+	return last > 0 ? (uint64_t)last : 0;
+}
+
+/*
+ * --max-time: true when script s takes longer than allowed; *r is then a
+ * SKIP that says so.
+ */
+static bool too_long(const struct cli *c, const struct target_ops *t,
+                     const struct script *s, struct run_result *r)
+{
+	uint64_t us = c->max_time_us > 0 ? script_timeline_us(s) : 0;
+
+	if (us <= c->max_time_us)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->outcome = RUN_SKIP;
+	snprintf(r->skip_reason, sizeof(r->skip_reason),
+	         "its timeline (%.1f s) is longer than --max-time %llu s",
+	         (double)us / 1e6,
+	         (unsigned long long)(c->max_time_us / 1000000u));
+	snprintf(r->target, sizeof(r->target), "%s", t->name);
+	return true;
 }
 
 /*
@@ -426,6 +534,9 @@ static int run_one(const struct cli *c, const struct target_ops *t,
 	diag_clear(err);
 	if (script_parse_file(s, path, err) != 0) {
 		return 0;
+	}
+	if (too_long(c, t, s, r)) {
+		return 1;
 	}
 	make_run_opts(&ro, c, t, path, dir, sizeof(dir));
 	if (run_script(s, &ro, r) != 0) {
@@ -535,6 +646,47 @@ static const struct target_ops *find_target(const struct cli *c)
 	return t;
 }
 
+/*
+ * Loads the profile of --profile NAME, or the target's own (named after it)
+ * when there is one. A NAME that is no file is passed to the target as the
+ * name of its built-in configuration (ref: default, rfc5961, legacy).
+ * Returns -1 to go on, or an exit status.
+ */
+static int load_profile(struct cli *c, const struct target_ops *t,
+                        struct profile *prof)
+{
+	const char *name = c->profile != NULL ? c->profile : t->name;
+	const char *want;
+	char path[4096];
+	struct diag d;
+
+	if (profile_find(name, t->name, path, sizeof(path)) != 0) {
+		if (strchr(name, '/') != NULL) {
+			return cant_read(name, errno != 0 ? errno : ENOENT);
+		}
+		return -1; /* no file: the target's built-in choices */
+	}
+	diag_clear(&d);
+	if (profile_load(prof, path, &d) != 0) {
+		fprintf(stderr, "shakedown %s: bad profile: ", c->cmd);
+		diag_print(&d, stderr);
+		profile_free(prof);
+		return EXIT_USAGE;
+	}
+	want = profile_get(prof, "target");
+	if (want == NULL || strcmp(want, t->name) != 0) {
+		fprintf(stderr,
+		        "shakedown %s: profile '%s' (%s) describes target "
+		        "'%s', not '%s' (try --target %s)\n",
+		        c->cmd, prof->name, path, want ? want : "?", t->name,
+		        want ? want : "?");
+		profile_free(prof);
+		return EXIT_USAGE;
+	}
+	c->prof = prof;
+	return -1;
+}
+
 static bool want_color(void)
 {
 	const char *term = getenv("TERM");
@@ -611,6 +763,84 @@ static void run_inline(const struct cli *c, const struct target_ops *t,
 	}
 }
 
+/* ---- The progress line ------------------------------------------------- */
+
+/*
+ * On stderr when it is a terminal, once a run has taken PROGRESS_AFTER_S:
+ * "[done/total] N running, T s: next script to report". It is erased
+ * before every result line (stdout is often the same terminal), redrawn
+ * after, and erased for good before the closing line.
+ */
+struct progress {
+	bool on;     /* stderr is a terminal */
+	bool shown;  /* a line is on the screen now */
+	double t0;   /* start of the run, monotonic seconds */
+	double last; /* when it was last drawn */
+	size_t total;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress_init(struct progress *pg, size_t total)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->on = isatty(STDERR_FILENO);
+	pg->t0 = mono_s();
+	pg->total = total;
+}
+
+static void progress_clear(struct progress *pg)
+{
+	if (pg->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		pg->shown = false;
+	}
+}
+
+/* Draws the line: done scripts reported, running ones, the next one. */
+static void progress_draw(struct progress *pg, size_t done, size_t running,
+                          const char *next)
+{
+	struct winsize ws;
+	double el;
+	char head[96];
+	int cols = 80, room;
+	size_t len;
+
+	if (!pg->on || (el = mono_s() - pg->t0) < PROGRESS_AFTER_S ||
+	    (!pg->shown && el - pg->last < 0.1)) {
+		return; /* too early; or results stream: at most 10 a second */
+	}
+	pg->last = el;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		cols = ws.ws_col;
+	}
+	snprintf(head, sizeof(head), "[%zu/%zu] %zu running, %.0f s", done,
+	         pg->total, running, el);
+	/* One screen line at most: a wrapped line cannot be erased. */
+	room = cols - 1 - (int)strlen(head) - 2;
+	len = next != NULL ? strlen(next) : 0;
+	fprintf(stderr, "\r%.*s", cols - 1, head);
+	if (len > 0 && room > 4) {
+		if ((int)len > room) {
+			fprintf(stderr, ": ...%s",
+			        next + len - (size_t)room + 3);
+		} else {
+			fprintf(stderr, ": %s", next);
+		}
+	}
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	pg->shown = true;
+}
+
 /* A script running in a child process. */
 struct child {
 	pid_t pid;
@@ -647,6 +877,11 @@ static int spawn(const struct cli *c, const struct target_ops *t,
 		o->ready = true;
 		return 0;
 	}
+	if (too_long(c, t, &o->s, &o->r)) {
+		o->kind = OUT_RAN;
+		o->ready = true;
+		return 0;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
@@ -674,6 +909,13 @@ static int spawn(const struct cli *c, const struct target_ops *t,
 		if (getppid() != parent) {
 			_exit(1);
 		}
+		/*
+		 * A watchdog: a run that hangs (a kernel timer that never
+		 * fires, a call that never returns) is killed by SIGALRM a
+		 * minute past its own timeline, and reported as killed.
+		 */
+		alarm((unsigned)(script_timeline_us(&o->s) / 1000000u) +
+		      RUN_WATCHDOG_SLACK_S);
 		make_run_opts(&ro, c, t, path, dir, sizeof(dir));
 		rc = run_script(&o->s, &ro, &r);
 		_exit(result_io_write(pfd[1], rc, &r) == 0 ? 0 : 1);
@@ -753,18 +995,79 @@ static void child_finish(const struct target_ops *t, const char *path,
 	ch->n = 0;
 }
 
+/* A script in the order runs start: its index and its timeline. */
+struct start {
+	size_t idx;
+	uint64_t us;
+};
+
+static int cmp_start(const void *a, const void *b)
+{
+	const struct start *x = a, *y = b;
+
+	if (x->us != y->us) {
+		return x->us > y->us ? -1 : 1;
+	}
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The order in which to start the scripts with several jobs on a real-time
+ * target: longest timeline first. A job's wall time is mostly its script's
+ * timeline, so a long script started last would run alone at the end
+ * (longest-processing-time-first scheduling). Results are still reported
+ * in script order. NULL means script order (one job, a virtual clock, or
+ * no memory).
+ */
+static size_t *start_order(const struct target_ops *t, const struct paths *p,
+                           size_t jobs)
+{
+	struct start *st;
+	size_t *order;
+
+	if (jobs < 2 || t->virtual_clock || p->n < 2) {
+		return NULL;
+	}
+	st = calloc(p->n, sizeof(*st));
+	order = calloc(p->n, sizeof(*order));
+	if (st == NULL || order == NULL) {
+		free(st);
+		free(order);
+		return NULL;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct script s = { 0 };
+		struct diag d;
+
+		st[i].idx = i;
+		diag_clear(&d);
+		if (script_parse_file(&s, p->v[i], &d) == 0) {
+			st[i].us = script_timeline_us(&s);
+			script_free(&s);
+		}
+	}
+	qsort(st, p->n, sizeof(*st), cmp_start);
+	for (size_t i = 0; i < p->n; i++) {
+		order[i] = st[i].idx;
+	}
+	free(st);
+	return order;
+}
+
 /*
  * Runs every script in a child process of its own, up to c->jobs (at least
  * one) at a time, and reports them in script order as they complete.
  * Returns true on an I/O error of the reports.
  */
 static bool run_forked(const struct cli *c, const struct target_ops *t,
-                       const struct paths *p, struct report *rp, bool progress)
+                       const struct paths *p, struct report *rp,
+                       struct progress *pg)
 {
 	size_t jobs = c->jobs > 0 ? (size_t)c->jobs : 1;
 	struct outcome *outs = calloc(p->n ? p->n : 1, sizeof(*outs));
 	struct child *kids = calloc(jobs, sizeof(*kids));
 	struct pollfd *pf = calloc(jobs, sizeof(*pf));
+	size_t *order = start_order(t, p, jobs);
 	size_t next_start = 0, next_report = 0, active = 0, k;
 	bool io_error = false;
 
@@ -773,6 +1076,7 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 		free(outs);
 		free(kids);
 		free(pf);
+		free(order);
 		return true;
 	}
 	for (k = 0; k < jobs; k++) {
@@ -782,7 +1086,10 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 		size_t n = 0;
 
 		while (active < jobs && next_start < p->n) {
-			size_t i = next_start++;
+			size_t i =
+			    order != NULL ? order[next_start] : next_start;
+
+			next_start++;
 
 			for (k = 0; kids[k].fd >= 0; k++) {
 			}
@@ -793,11 +1100,7 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 			}
 		}
 		while (next_report < p->n && outs[next_report].ready) {
-			if (progress) {
-				fprintf(stderr, "\r[%zu/%zu] %s\033[K",
-				        next_report + 1, p->n,
-				        p->v[next_report]);
-			}
+			progress_clear(pg);
 			io_error |= report_outcome(c, rp, p->v[next_report],
 			                           &outs[next_report]);
 			next_report++;
@@ -805,6 +1108,7 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 		if (active == 0) {
 			continue;
 		}
+		progress_draw(pg, next_report, active, p->v[next_report]);
 		for (k = 0; k < jobs; k++) {
 			if (kids[k].fd >= 0) {
 				pf[n].fd = kids[k].fd;
@@ -813,7 +1117,8 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 				n++;
 			}
 		}
-		if (poll(pf, (nfds_t)n, -1) < 0 && errno != EINTR) {
+		if (poll(pf, (nfds_t)n, pg->on ? PROGRESS_TICK_MS : -1) < 0 &&
+		    errno != EINTR) {
 			fprintf(stderr, "shakedown: poll: %s\n",
 			        strerror(errno));
 			io_error = true;
@@ -843,6 +1148,7 @@ static bool run_forked(const struct cli *c, const struct target_ops *t,
 	free(outs);
 	free(kids);
 	free(pf);
+	free(order);
 	return io_error;
 }
 
@@ -854,7 +1160,8 @@ static int cmd_run(int argc, char **argv)
 	struct paths p = { 0 };
 	struct report rp;
 	const struct target_ops *t;
-	bool io_error = false, progress;
+	struct progress pg;
+	bool io_error = false;
 	int rc = parse_opts(&c, argc, argv);
 
 	if (rc >= 0) {
@@ -866,6 +1173,10 @@ static int cmd_run(int argc, char **argv)
 	t = find_target(&c);
 	if (t == NULL) {
 		return EXIT_USAGE;
+	}
+	rc = load_profile(&c, t, &cli_profile);
+	if (rc >= 0) {
+		return rc;
 	}
 	if (c.pcap_dir != NULL && mkdir(c.pcap_dir, 0777) != 0 &&
 	    errno != EEXIST) {
@@ -883,26 +1194,21 @@ static int cmd_run(int argc, char **argv)
 	rp.verbose = c.verbose;
 	rp.color = want_color();
 	rp.keep = c.junit != NULL || c.json != NULL;
-	/* A progress line only where it does not mix with the results. */
-	progress = p.n >= PROGRESS_MIN && isatty(STDERR_FILENO) &&
-	           !isatty(STDOUT_FILENO);
+	rp.profile = c.prof;
+	progress_init(&pg, p.n);
 	if (t->own_process || c.jobs > 0) {
-		io_error = run_forked(&c, t, &p, &rp, progress);
+		io_error = run_forked(&c, t, &p, &rp, &pg);
 	} else {
 		for (size_t i = 0; i < p.n; i++) {
 			struct outcome o;
 
-			if (progress) {
-				fprintf(stderr, "\r[%zu/%zu] %s\033[K", i + 1,
-				        p.n, p.v[i]);
-			}
+			progress_draw(&pg, i, 1, p.v[i]);
 			run_inline(&c, t, p.v[i], &o);
+			progress_clear(&pg);
 			io_error |= report_outcome(&c, &rp, p.v[i], &o);
 		}
 	}
-	if (progress) {
-		fputs("\r\033[K", stderr);
-	}
+	progress_clear(&pg);
 	report_summary(&rp);
 
 	if (c.junit != NULL || c.json != NULL) {
@@ -917,9 +1223,11 @@ static int cmd_run(int argc, char **argv)
 			io_error = true;
 		}
 	}
+	/* Deviations the profile expects do not fail the run. */
 	rc = io_error ? EXIT_USAGE : rp.failed > 0 ? 1 : 0;
 	report_free(&rp);
 	paths_free(&p);
+	profile_free(&cli_profile);
 	return rc;
 }
 
@@ -955,10 +1263,15 @@ static int cmd_show(int argc, char **argv)
 	if (access(path, R_OK) != 0) {
 		return cant_read(path, errno);
 	}
+	rc = load_profile(&c, t, &cli_profile);
+	if (rc >= 0) {
+		return rc;
+	}
 
 	report_init(&rp, stdout);
 	rp.keep = false;
 	rp.no_ladder = true; /* drawn here, in full */
+	rp.profile = c.prof;
 	if (t->own_process) {
 		/* One child, as for run: the namespace dies with it. */
 		struct outcome o;
@@ -994,6 +1307,7 @@ static int cmd_show(int argc, char **argv)
 	run_result_free(&r);
 	script_free(&s);
 	report_free(&rp);
+	profile_free(&cli_profile);
 	return rc;
 }
 

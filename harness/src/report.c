@@ -114,6 +114,8 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 	char *ladder = NULL;
 	int line = 0;
 	bool oom = false;
+	const struct profile_dev *dev =
+	    r != NULL ? profile_deviation(rp->profile, path) : NULL;
 
 	if (err == NULL) {
 		err = &none;
@@ -129,10 +131,26 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 			ladder = diag_string(err); /* the caret, for CI */
 			oom = ladder == NULL;
 		}
+	} else if (r->outcome == RUN_PASS && dev != NULL) {
+		/* Listed as a deviation, but the target now conforms. */
+		oc = REPORT_PASS;
+		rp->no_longer++;
+		snprintf(msg, sizeof(msg),
+		         "deviation no longer seen: %s (profile %s, line %d)",
+		         dev->req, rp->profile->name, dev->line);
+		fprintf(rp->out, "PASS %s (%.2f ms): %s\n", path,
+		        r->elapsed_us / 1000.0, msg);
 	} else if (r->outcome == RUN_PASS) {
 		oc = REPORT_PASS;
 		fprintf(rp->out, "PASS %s (%.2f ms)\n", path,
 		        r->elapsed_us / 1000.0);
+	} else if (r->outcome == RUN_FAIL && dev != NULL) {
+		/* Fails where the profile says the target departs. */
+		oc = REPORT_DEVIATES;
+		diag_text(msg, sizeof(msg), &r->diag, path, false);
+		line = r->diag.line;
+		fprintf(rp->out, "DEVIATES %s: %s %s\n    %s\n", path, dev->req,
+		        dev->reason, msg);
 	} else if (r->outcome == RUN_SKIP) {
 		oc = REPORT_SKIP;
 		snprintf(msg, sizeof(msg), "%s", r->skip_reason);
@@ -144,7 +162,7 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 		fprintf(rp->out, "FAIL %s\n%s\n", path, msg);
 	}
 	if (r != NULL && (oc == REPORT_FAIL || rp->verbose)) {
-		lo.upto_failure = oc == REPORT_FAIL;
+		lo.upto_failure = oc == REPORT_FAIL || oc == REPORT_DEVIATES;
 		if (!rp->no_ladder) {
 			ladder_print(r, &lo, rp->out);
 		}
@@ -166,6 +184,9 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 	case REPORT_SKIP:
 		rp->skipped++;
 		break;
+	case REPORT_DEVIATES:
+		rp->deviated++;
+		break;
 	}
 	if (rp->keep) {
 		struct report_entry *e = new_entry(rp);
@@ -177,9 +198,14 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 		e->path = dup_str(path, &oom);
 		e->outcome = oc;
 		e->time_ms = r != NULL ? r->elapsed_us / 1000.0 : 0.0;
+		e->target_ms = r != NULL ? (double)r->target_us / 1000.0 : 0.0;
 		e->message = dup_str(msg, &oom);
 		e->line = line;
 		e->ladder = ladder;
+		if (dev != NULL) {
+			e->dev_req = dup_str(dev->req, &oom);
+			e->dev_reason = dup_str(dev->reason, &oom);
+		}
 		if (s != NULL) {
 			e->tag_n = s->tag_n;
 			e->tags = dup_words(s->tags, s->tag_n, &oom);
@@ -195,6 +221,14 @@ int report_add(struct report *rp, const char *path, const struct script *s,
 
 void report_summary(const struct report *rp)
 {
+	if (rp->deviated > 0 || rp->no_longer > 0) {
+		fprintf(rp->out,
+		        "%zu deviated as expected (profile %s), %zu listed "
+		        "deviations no longer seen\n",
+		        rp->deviated,
+		        rp->profile != NULL ? rp->profile->name : "?",
+		        rp->no_longer);
+	}
 	fprintf(rp->out, "%zu passed, %zu failed, %zu skipped\n", rp->passed,
 	        rp->failed, rp->skipped);
 	fflush(rp->out);
@@ -208,6 +242,8 @@ void report_free(struct report *rp)
 		free(e->path);
 		free(e->message);
 		free(e->ladder);
+		free(e->dev_req);
+		free(e->dev_reason);
 		for (size_t k = 0; e->tags != NULL && k < e->tag_n; k++) {
 			free(e->tags[k]);
 		}
@@ -389,7 +425,9 @@ void report_junit_fp(const struct report *rp, FILE *fp)
 	for (size_t i = 0; i < rp->entry_n; i++) {
 		total_s += rp->entries[i].time_ms / 1000.0;
 		failed += rp->entries[i].outcome == REPORT_FAIL;
-		skipped += rp->entries[i].outcome == REPORT_SKIP;
+		/* JUnit has no "deviates": a deviation is a skip there. */
+		skipped += rp->entries[i].outcome == REPORT_SKIP ||
+		           rp->entries[i].outcome == REPORT_DEVIATES;
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
 	fprintf(fp,
@@ -427,6 +465,16 @@ void report_junit_fp(const struct report *rp, FILE *fp)
 		fputs(">\n", fp);
 		if (e->outcome == REPORT_SKIP) {
 			fputs("      <skipped message=\"", fp);
+			xml_text(fp, e->message, true);
+			fputs("\"/>\n", fp);
+		} else if (e->outcome == REPORT_DEVIATES) {
+			fputs("      <skipped type=\"deviates\" message=\"",
+			      fp);
+			xml_text(fp, "DEVIATES ", true);
+			xml_text(fp, e->dev_req, true);
+			xml_text(fp, " ", true);
+			xml_text(fp, e->dev_reason, true);
+			xml_text(fp, ": ", true);
 			xml_text(fp, e->message, true);
 			fputs("\"/>\n", fp);
 		} else {
@@ -492,6 +540,7 @@ void report_json_fp(const struct report *rp, FILE *fp)
 		[REPORT_PASS] = "pass",
 		[REPORT_FAIL] = "fail",
 		[REPORT_SKIP] = "skip",
+		[REPORT_DEVIATES] = "deviates",
 	};
 
 	fputs("[", fp);
@@ -501,14 +550,23 @@ void report_json_fp(const struct report *rp, FILE *fp)
 		fputs(i > 0 ? ",\n  {" : "\n  {", fp);
 		fputs("\"path\": ", fp);
 		json_str(fp, e->path);
-		fprintf(fp, ", \"outcome\": \"%s\", \"time_ms\": %.3f",
-		        names[e->outcome], e->time_ms);
+		fprintf(fp,
+		        ", \"outcome\": \"%s\", \"time_ms\": %.3f, "
+		        "\"target_ms\": %.3f",
+		        names[e->outcome], e->time_ms, e->target_ms);
 		fputs(", \"message\": ", fp);
 		json_str(fp, e->message);
 		fprintf(fp, ", \"line\": %d, \"tags\": ", e->line);
 		json_words(fp, e->tags, e->tag_n);
 		fputs(", \"requires\": ", fp);
 		json_words(fp, e->requires, e->require_n);
+		if (e->dev_req != NULL) {
+			fputs(", \"deviation\": {\"requirement\": ", fp);
+			json_str(fp, e->dev_req);
+			fputs(", \"reason\": ", fp);
+			json_str(fp, e->dev_reason);
+			fputs("}", fp);
+		}
 		fputs("}", fp);
 	}
 	fputs(rp->entry_n > 0 ? "\n]\n" : "]\n", fp);

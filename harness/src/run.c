@@ -1390,9 +1390,15 @@ static bool requirements_met(const struct script *s, const struct run_opts *o,
 
 	for (k = 0; k < s->require_n && k < SCRIPT_MAX_REQUIRES; k++) {
 		char why[sizeof(r->skip_reason)];
+		int pr;
 
 		why[0] = '\0';
-		if (o->target->satisfies &&
+		/* The profile's declared values first, then the target. */
+		pr = profile_requires(o->profile, s->requires[k], why,
+		                      sizeof(why));
+		if (pr == 1)
+			continue;
+		if (pr < 0 && o->target->satisfies &&
 		    o->target->satisfies(&o->topts, s->requires[k], why,
 		                         sizeof(why)))
 			continue;
@@ -1419,6 +1425,25 @@ void run_addrs_default(struct target_addrs *a)
 		a->script_port = 40000;
 }
 
+void run_addrs_default_ipv6(struct target_addrs *a)
+{
+	static const uint8_t net[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+	if (a->stack_addr.family == 0) {
+		memset(&a->stack_addr, 0, sizeof(a->stack_addr));
+		a->stack_addr.family = TCP_AF_INET6;
+		memcpy(a->stack_addr.a, net, sizeof(net));
+		a->stack_addr.a[15] = 1;
+	}
+	if (a->script_addr.family == 0) {
+		memset(&a->script_addr, 0, sizeof(a->script_addr));
+		a->script_addr.family = TCP_AF_INET6;
+		memcpy(a->script_addr.a, net, sizeof(net));
+		a->script_addr.a[15] = 2;
+	}
+	run_addrs_default(a);
+}
+
 int run_script(const struct script *s, const struct run_opts *o_in,
                struct run_result *r)
 {
@@ -1429,7 +1454,10 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	struct diag d;
 	size_t i;
 
-	run_addrs_default(&oo.topts.addrs);
+	if (s->ip_version == 6 || (s->ip_version == 0 && oo.ipv6))
+		run_addrs_default_ipv6(&oo.topts.addrs);
+	else
+		run_addrs_default(&oo.topts.addrs);
 	r->outcome = RUN_PASS;
 	r->addrs = o->topts.addrs;
 	snprintf(r->target, sizeof(r->target), "%s",

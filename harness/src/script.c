@@ -326,6 +326,56 @@ static int comment_words(struct parser *p, size_t pos, size_t end,
 	return 0;
 }
 
+/*
+ * "// ip: ipv4" or "// ip: ipv6": the IP version the script runs over,
+ * whatever the command line says. One word; a second "ip:" comment may
+ * only repeat it.
+ */
+static int ip_comment(struct parser *p, size_t pos, size_t end)
+{
+	size_t w, e;
+	uint8_t v = 0;
+
+	while (pos < end && (p->t[pos] == ' ' || p->t[pos] == '\t'))
+		pos++;
+	w = pos;
+	while (pos < end && p->t[pos] != ' ' && p->t[pos] != '\t' &&
+	       p->t[pos] != '\r')
+		pos++;
+	e = pos;
+	while (pos < end &&
+	       (p->t[pos] == ' ' || p->t[pos] == '\t' || p->t[pos] == '\r'))
+		pos++;
+	if (e - w == 4 && memcmp(p->t + w, "ipv4", 4) == 0)
+		v = 4;
+	else if (e - w == 4 && memcmp(p->t + w, "ipv6", 4) == 0)
+		v = 6;
+	if (v == 0 || pos < end) {
+		size_t bs = v == 0 ? w : pos, be = v == 0 ? e : end;
+
+		if (be == bs)
+			return perr(p, bs,
+			            "expected ipv4 or ipv6 after 'ip:', got "
+			            "the end of the line");
+		if (v != 0)
+			return perr(p, bs,
+			            "expected the end of the line after 'ip: "
+			            "ipv%u', got '%.*s'",
+			            (unsigned)v,
+			            (int)(be - bs > 20 ? 20 : be - bs),
+			            p->t + bs);
+		return perr(p, bs,
+		            "expected ipv4 or ipv6 after 'ip:', got '%.*s'",
+		            (int)(be - bs > 20 ? 20 : be - bs), p->t + bs);
+	}
+	if (p->s->ip_version != 0 && p->s->ip_version != v)
+		return perr(p, w,
+		            "conflicting 'ip:' comments: ipv%u, then ipv%u",
+		            (unsigned)p->s->ip_version, (unsigned)v);
+	p->s->ip_version = v;
+	return 0;
+}
+
 /* A "//" comment up to (not including) the end of the line. */
 static int line_comment(struct parser *p)
 {
@@ -349,6 +399,9 @@ static int line_comment(struct parser *p)
 		if (comment_words(p, pos + 9, end, p->s->requires,
 		                  &p->s->require_n, SCRIPT_MAX_REQUIRES,
 		                  "requirement") < 0)
+			return -1;
+	} else if (end - pos >= 3 && memcmp(p->t + pos, "ip:", 3) == 0) {
+		if (ip_comment(p, pos + 3, end) < 0)
 			return -1;
 	}
 	p->pos = end;

@@ -91,8 +91,13 @@ static void *worker_main(void *arg)
 
 		while (!t->has_job && !t->stop)
 			pthread_cond_wait(&t->cv, &t->mu);
-		if (t->stop)
+		if (t->stop) {
+			/* A job submitted but not started yet (the thread was
+			 * not scheduled before the run ended) is dropped:
+			 * left set, worker_stop() would wait for it forever. */
+			t->has_job = false;
 			break;
+		}
 		t->in_syscall = true;
 		pthread_mutex_unlock(&t->mu);
 		run_call(&t->job);
@@ -465,7 +470,11 @@ static int sys_socket(struct target *t, const struct script *s,
 	int64_t dom, type, proto;
 	int rfd, sfd;
 
-	if (arg_int(s, ev, 0, AF_INET, &dom) != 0)
+	/* "..." is the run's family. */
+	if (arg_int(s, ev, 0,
+	            t->o.addrs.stack_addr.family == TCP_AF_INET6 ? AF_INET6
+	                                                         : AF_INET,
+	            &dom) != 0)
 		return bad_arg(d, s, ev, 0);
 	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
 		return bad_arg(d, s, ev, 1);

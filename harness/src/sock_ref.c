@@ -251,15 +251,18 @@ static int sys_socket(struct target *t, const struct script *s,
                       struct diag *d)
 {
 	int64_t dom, type, proto;
+	bool v6 = t->o.addrs.stack_addr.family == TCP_AF_INET6;
 	int fd;
 
-	if (arg_int(s, ev, 0, AF_INET, &dom) != 0)
+	/* "..." is the run's family; an AF_INET6 socket also carries an IPv4
+	 * run (v4-mapped, as on Linux); an AF_INET one cannot carry IPv6. */
+	if (arg_int(s, ev, 0, v6 ? AF_INET6 : AF_INET, &dom) != 0)
 		return bad_arg(d, s, ev, 0);
 	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
 		return bad_arg(d, s, ev, 1);
 	if (arg_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
 		return bad_arg(d, s, ev, 2);
-	if (dom != AF_INET)
+	if (dom != AF_INET6 && (dom != AF_INET || v6))
 		return sys_err(t, r, EAFNOSUPPORT);
 	if ((type & ~(int64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
 	    (proto != 0 && proto != IPPROTO_TCP))

@@ -82,6 +82,24 @@ fi
 # --jobs runs each script in a process of its own: same report, same pcap.
 expect 2 "--jobs: expected a number from 1 to 256, got '0'" run -j 0 x
 expect 2 "--tolerance-us: expected microseconds" run --tolerance-us=-1 x
+
+# --max-time S skips scripts whose timeline is longer than S seconds (the
+# next event's relative time counts from the previous event's).
+expect 2 "--max-time: expected whole seconds" run --max-time 0 x
+cat >"$tmp/slow.pkt" <<'PKT'
+0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++20  close(3) = 0
++10  socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+PKT
+expect 0 "its timeline (30.0 s) is longer than --max-time 29 s" \
+	run --max-time 29 "$tmp/slow.pkt"
+expect 0 "0 passed, 0 failed, 1 skipped" run -j 2 --max-time 29 "$tmp/slow.pkt"
+expect 0 "1 passed, 0 failed, 0 skipped" run --max-time 30 "$tmp/slow.pkt"
+# The JSON has each run's target time (its own timeline, up to its end).
+grep -q '"target_ms": [0-9]' "$tmp/run1.json" || {
+	echo "FAIL: no target_ms in the JSON report"
+	fails=$((fails + 1))
+}
 "$sd" run --jobs 3 --pcap-dir "$tmp/pcapj" "$script" "$script" \
 	>"$tmp/runj.out" 2>&1
 if [ "$(grep -c '^PASS' "$tmp/runj.out")" -ne 2 ] ||

@@ -3,9 +3,9 @@
 #
 # The linux target end to end: the fixtures harness/tests/data/linux-*.pkt
 # (and the generic passive-open one) pass against this machine's kernel,
-# with --jobs and pcaps; and a run killed with SIGKILL half-way (the run's
-# process, then the CLI itself) leaves no network namespace and no TAP
-# device behind. Without root (or CAP_NET_ADMIN + CAP_SYS_ADMIN) or
+# with --jobs and pcaps, also over IPv6; and a run killed with SIGKILL
+# half-way (the run's process, then the CLI itself) leaves no network
+# namespace and no TAP device behind. Without root (or CAP_NET_ADMIN + CAP_SYS_ADMIN) or
 # /dev/net/tun it prints SKIP and exits 77 (ctest's SKIP_RETURN_CODE).
 # Usage: test_linux.sh path/to/shakedown
 set -u
@@ -52,6 +52,23 @@ grep -E '^(PASS|FAIL)' "$tmp/run.out" | sed 's/ (.*//; s/^[A-Z]* //' \
 printf '%s\n' "$data"/linux-*.pkt "$data/passive-open-active-close.pkt" \
 	>"$tmp/want"
 cmp -s "$tmp/order" "$tmp/want" || fail "results not in script order"
+
+# 1b. IPv6: the "// ip: ipv6" fixture and an IPv4-era script under --ipv6
+# (2001:db8::1/64 on the TAP, a permanent neighbour entry for 2001:db8::2),
+# each with a pcap of IPv6 packets.
+"$sd" run --target linux --ipv6 --jobs 2 --pcap-dir "$tmp/pcap6" \
+	"$data/ipv6-handshake-close.pkt" "$data/passive-open-active-close.pkt" \
+	>"$tmp/run6.out" 2>&1
+status=$?
+if [ "$status" -ne 0 ] || ! tail -n 1 "$tmp/run6.out" |
+	grep -qx '2 passed, 0 failed, 0 skipped'; then
+	fail "linux IPv6: status $status, output:"
+	sed 's/^/  | /' "$tmp/run6.out"
+fi
+for f in "$tmp"/pcap6/*.pcap; do
+	v=$(od -A n -t u1 -j 40 -N 1 "$f" | awk '{ print int($1 / 16) }')
+	[ "$v" = 6 ] || fail "linux IPv6: $f holds IP version '$v', want 6"
+done
 
 # 2. SIGKILL half-way leaves nothing behind.
 cat >"$tmp/long.pkt" <<'PKT'

@@ -6,6 +6,7 @@
  * pipe between a script's process and the CLI (result_io.c).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static const char fixture[] =
     "+0  > F. 1:1(0) ack 101 <...>\n";
 
 /* Runs the fixture on the reference target, keeping the raw packets. */
-static void ref_run(struct run_result *r)
+static void ref_run_ip(struct run_result *r, bool ipv6)
 {
 	struct script s;
 	struct diag d;
@@ -51,11 +52,17 @@ static void ref_run(struct run_result *r)
 	memset(&o, 0, sizeof(o));
 	o.target = &target_ref_ops;
 	o.keep_raw = true;
+	o.ipv6 = ipv6;
 	assert_int_equal(run_script(&s, &o, r), 0);
 	script_free(&s);
 	if (r->raw_n < 6)
 		fail_msg("expected at least 6 packets, got %zu (%s)", r->raw_n,
 		         r->diag.msg);
+}
+
+static void ref_run(struct run_result *r)
+{
+	ref_run_ip(r, false);
 }
 
 static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 1 },
@@ -74,8 +81,13 @@ static void check_frame(struct frame_builder *b, const uint8_t *ip, size_t len,
 	assert_int_equal(n, FRAME_ETH_HDR + len);
 	assert_memory_equal(out, dst, 6);
 	assert_memory_equal(out + 6, src, 6);
-	assert_int_equal(out[12], 0x08);
-	assert_int_equal(out[13], 0x00);
+	if ((ip[0] >> 4) == 6) {
+		assert_int_equal(out[12], 0x86);
+		assert_int_equal(out[13], 0xdd);
+	} else {
+		assert_int_equal(out[12], 0x08);
+		assert_int_equal(out[13], 0x00);
+	}
 	assert_memory_equal(out + FRAME_ETH_HDR, ip, len);
 }
 
@@ -95,6 +107,31 @@ static void test_frame_exact(void **state)
 		check_frame(b, r.raw[i].bytes, r.raw[i].len, &patched);
 		assert_int_equal(patched, 0);
 	}
+	run_result_free(&r);
+	frame_builder_free(b);
+}
+
+/* The same over IPv6: libnet_build_ipv6, type 0x86DD, no patching. */
+static void test_frame_exact_ipv6(void **state)
+{
+	struct run_result r;
+	char err[160];
+	struct frame_builder *b = frame_builder_new(err, sizeof(err));
+	size_t i, patched;
+
+	(void)state;
+	if (!b)
+		fail_msg("frame_builder_new: %s", err);
+	ref_run_ip(&r, true);
+	for (i = 0; i < r.raw_n; i++) {
+		assert_int_equal(r.raw[i].bytes[0] >> 4, 6);
+		check_frame(b, r.raw[i].bytes, r.raw[i].len, &patched);
+		assert_int_equal(patched, 0);
+	}
+	/* A broken TCP checksum is still carried as written. */
+	r.raw[0].bytes[40 + 16] ^= 0x5a;
+	check_frame(b, r.raw[0].bytes, r.raw[0].len, &patched);
+	assert_true(patched > 0);
 	run_result_free(&r);
 	frame_builder_free(b);
 }
@@ -180,6 +217,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame_exact),
 		cmocka_unit_test(test_frame_broken),
+		cmocka_unit_test(test_frame_exact_ipv6),
 		cmocka_unit_test(test_result_roundtrip),
 	};
 

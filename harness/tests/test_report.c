@@ -505,7 +505,7 @@ static void test_report_json_is_valid_json(void **state)
 	printf("%s", x);
 	assert_non_null(strstr(
 	    x,
-	    "{\"path\": \"v/pass.pkt\", \"outcome\": \"pass\", \"time_ms\": 0.120, \"message\": \"\", \"line\": 0, \"tags\": [\"MUST-11\", \"rfc9293-3.5\"], \"requires\": [\"rfc5961\"]}"));
+	    "{\"path\": \"v/pass.pkt\", \"outcome\": \"pass\", \"time_ms\": 0.120, \"target_ms\": 0.000, \"message\": \"\", \"line\": 0, \"tags\": [\"MUST-11\", \"rfc9293-3.5\"], \"requires\": [\"rfc5961\"]}"));
 	assert_non_null(
 	    strstr(x, "\\\"q\\\" ]]> \\u0001 \xc3\xa9 \\ufffd\\\\"));
 	assert_non_null(strstr(x, "\"outcome\": \"skip\""));

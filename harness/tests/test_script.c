@@ -501,6 +501,32 @@ static void test_comment_tags_and_requires_anywhere(void **state)
 	script_free(&s);
 }
 
+/* "// ip: ipv4|ipv6": the IP version a script runs over. */
+static void test_comment_ip(void **state)
+{
+	struct script s;
+
+	(void)state;
+	parse_ok(&s, "0 close(3) = 0\n");
+	assert_int_equal(s.ip_version, 0);
+	script_free(&s);
+	parse_ok(&s, "//ip:ipv6\n0 close(3) = 0 // ip: ipv6 \r\n");
+	assert_int_equal(s.ip_version, 6);
+	script_free(&s);
+	parse_ok(&s, "/* ip: ipv6 */ 0 close(3) = 0 //  ip:\tipv4\n");
+	assert_int_equal(s.ip_version, 4);
+	script_free(&s);
+	assert_err("// ip:\n0 close(3) = 0\n",
+	           "t.pkt:1:7: error: expected ipv4 or ipv6 after 'ip:', got "
+	           "the end of the line");
+	assert_err("// ip: ipv6 please\n0 close(3) = 0\n",
+	           "t.pkt:1:13: error: expected the end of the line after "
+	           "'ip: ipv6', got 'please'");
+	assert_err("// ip: IPv6\n0 close(3) = 0\n",
+	           "t.pkt:1:8: error: expected ipv4 or ipv6 after 'ip:', got "
+	           "'IPv6'");
+}
+
 static void test_script_no_final_newline_and_crlf(void **state)
 {
 	struct script s;
@@ -1092,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(test_syscall_every_supported_name_parses),
 		cmocka_unit_test(test_command_with_and_without_time),
 		cmocka_unit_test(test_comment_tags_and_requires_anywhere),
+		cmocka_unit_test(test_comment_ip),
 		cmocka_unit_test(test_script_no_final_newline_and_crlf),
 		cmocka_unit_test(test_diag_caret_keeps_tabs),
 		cmocka_unit_test(test_diag_long_line_cut_around_column),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "shakedown/diag.h"
+#include "shakedown/profile.h"
 #include "shakedown/run.h"
 #include "shakedown/script.h"
 
@@ -21,6 +22,7 @@ enum report_outcome {
 	REPORT_PASS,
 	REPORT_FAIL,
 	REPORT_SKIP,
+	REPORT_DEVIATES, /* failed where the profile lists a deviation */
 };
 
 /* One script's result as the machine-readable reports keep it. */
@@ -28,9 +30,12 @@ struct report_entry {
 	char *path;                  /* script path as given */
 	enum report_outcome outcome; /* pass, fail or skip */
 	double time_ms;              /* wall time of the run */
+	double target_ms;            /* target time at the end of the run */
 	char *message;               /* failure or skip text; "" for a pass */
 	int line;                    /* script line of the failure; 0 if none */
 	char *ladder;                /* the ladder (failures only) or NULL */
+	/* The profile's deviation for this script ("MUST-23"), or NULL. */
+	char *dev_req, *dev_reason;
 	size_t tag_n, require_n;
 	char **tags;     /* "// tags:" words of the script */
 	char **requires; /* "// requires:" words of the script */
@@ -44,6 +49,13 @@ struct report {
 	bool keep;      /* keep entries for report_write_junit/json */
 	bool no_ladder; /* never print ladders (the caller draws them) */
 	size_t passed, failed, skipped;
+	/*
+	 * The target profile, or NULL. A failure of a script it lists a
+	 * deviation for counts in 'deviated', not 'failed'; a pass of one in
+	 * 'passed' and in 'no_longer' ("deviation no longer seen").
+	 */
+	const struct profile *profile;
+	size_t deviated, no_longer;
 	struct report_entry *entries;
 	size_t entry_n, entry_cap;
 };
@@ -60,7 +72,11 @@ void report_init(struct report *rp, FILE *out);
 int report_add(struct report *rp, const char *path, const struct script *s,
                const struct run_result *r, const struct diag *err);
 
-/* Prints "N passed, N failed, N skipped" alone on its line. */
+/*
+ * Prints "N deviated as expected (profile P), N listed deviations no longer
+ * seen" when there were any, then "N passed, N failed, N skipped" alone on
+ * the last line.
+ */
 void report_summary(const struct report *rp);
 
 /*
@@ -73,8 +89,9 @@ int report_write_junit(const struct report *rp, const char *path,
 
 /*
  * Writes the kept entries as a JSON array of objects {path, outcome,
- * time_ms, message, line, tags, requires} to the file at path. 0, or -1
- * with *d.
+ * time_ms, target_ms, message, line, tags, requires} to the file at path.
+ * time_ms is the run's wall time, target_ms the target's clock at its end
+ * (the script's own timeline, up to where it stopped). 0, or -1 with *d.
  */
 int report_write_json(const struct report *rp, const char *path,
                       struct diag *d);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "shakedown/diag.h"
+#include "shakedown/profile.h"
 #include "shakedown/script.h"
 #include "shakedown/target.h"
 
@@ -78,6 +79,17 @@ struct run_opts {
 	struct target_opts topts;
 	uint64_t tolerance_us; /* real-time targets: slack around times */
 	bool keep_raw;         /* record raw packets (for --pcap-dir) */
+	/*
+	 * The target profile (conformance/profiles/) or NULL: answers
+	 * "// requires: KEY" and "KEY=VALUE" before the target does.
+	 */
+	const struct profile *profile;
+	/*
+	 * Run over IPv6 (--ipv6) unless the script says "// ip: ipv4"; a
+	 * script saying "// ip: ipv6" runs over IPv6 either way. Only zero
+	 * addresses take the family's defaults (run_addrs_default_ipv6).
+	 */
+	bool ipv6;
 };
 
 /*
@@ -86,6 +98,12 @@ struct run_opts {
  * run_script() applies it to a copy of o->topts.addrs.
  */
 void run_addrs_default(struct target_addrs *a);
+
+/*
+ * The same for an IPv6 run: the stack at 2001:db8::1, the script side at
+ * 2001:db8::2 (the documentation prefix, RFC 3849), same ports.
+ */
+void run_addrs_default_ipv6(struct target_addrs *a);
 
 /*
  * Runs one parsed script. Returns 0 when the run happened (pass, fail or

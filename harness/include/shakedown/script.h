@@ -153,7 +153,7 @@ struct script_event {
 	} u;
 };
 
-/* Comment extensions: "// tags: ..." and "// requires: ...". */
+/* Comment extensions: "// tags: ...", "// requires: ..." and "// ip: ...". */
 #define SCRIPT_MAX_TAGS 32
 #define SCRIPT_MAX_REQUIRES 8
 
@@ -175,6 +175,8 @@ struct script {
 	char tags[SCRIPT_MAX_TAGS][SCRIPT_NAME_MAX]; /* MUST-11 ... */
 	size_t require_n;
 	char requires[SCRIPT_MAX_REQUIRES][SCRIPT_NAME_MAX]; /* rfc5961 ... */
+	/* "// ip: ipv4" (4) or "// ip: ipv6" (6); 0: the run decides. */
+	uint8_t ip_version;
 };
 
 /*
