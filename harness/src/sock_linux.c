@@ -208,28 +208,6 @@ static int arg_int(const struct script *s, const struct script_event *ev,
 	return rc < 0 ? -1 : 0;
 }
 
-/* The value of field 'name' of the struct expression x, or -1. */
-static int32_t struct_field(const struct script *s, int32_t x, const char *name)
-{
-	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
-	int32_t k;
-
-	if (!e || e->kind != SCRIPT_EXPR_STRUCT || e->first < 0)
-		return -1;
-	for (k = 0; k < e->count; k++) {
-		size_t at = (size_t)e->first + (size_t)k;
-		const struct script_expr *f;
-
-		if (at >= s->elem_n)
-			return -1;
-		f = script_expr_at(s, s->elems[at]);
-		if (f && f->kind == SCRIPT_EXPR_FIELD &&
-		    strcmp(f->name, name) == 0)
-			return f->lhs;
-	}
-	return -1;
-}
-
 static int bad_arg(struct diag *d, const struct script *s,
                    const struct script_event *ev, unsigned i)
 {
@@ -516,10 +494,10 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		int64_t on = 0, secs = 0;
 		int32_t x = arg_expr(ev, 3);
 
-		if (symtab_expr_int(s, struct_field(s, x, "l_onoff"), &on) <
-		        0 ||
-		    symtab_expr_int(s, struct_field(s, x, "l_linger"), &secs) <
-		        0)
+		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
+		                    &on) < 0 ||
+		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
+		                    &secs) < 0)
 			return bad_arg(d, s, ev, 3);
 		val.l.l_onoff = (int)on;
 		val.l.l_linger = (int)secs;
@@ -573,10 +551,10 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 	if (linger) {
 		int32_t x = arg_expr(ev, 3);
 
-		out_add(r, struct_field(s, x, "l_onoff"), val.l.l_onoff,
+		out_add(r, symtab_struct_field(s, x, "l_onoff"), val.l.l_onoff,
 		        "l_onoff");
-		out_add(r, struct_field(s, x, "l_linger"), val.l.l_linger,
-		        "l_linger");
+		out_add(r, symtab_struct_field(s, x, "l_linger"),
+		        val.l.l_linger, "l_linger");
 	} else {
 		out_add(r, vx, val.i, "optval");
 	}
@@ -608,9 +586,10 @@ static int sys_poll(struct target *t, const struct script *s,
 		int32_t e = s->elems[l->first + k];
 		int64_t fd, events;
 
-		if (symtab_expr_int(s, struct_field(s, e, "fd"), &fd) != 1 ||
-		    symtab_expr_int(s, struct_field(s, e, "events"), &events) <
-		        0)
+		if (symtab_expr_int(s, symtab_struct_field(s, e, "fd"), &fd) !=
+		        1 ||
+		    symtab_expr_int(s, symtab_struct_field(s, e, "events"),
+		                    &events) < 0)
 			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 			                "poll: entry %d: expected {fd=N, "
 			                "events=..., revents=...}",
@@ -620,7 +599,7 @@ static int sys_poll(struct target *t, const struct script *s,
 		c->pfd_nval[k] = c->pfd[k].fd == LX_BADFD;
 		if (c->pfd_nval[k])
 			c->pfd[k].fd = -1;
-		c->revents_expr[k] = struct_field(s, e, "revents");
+		c->revents_expr[k] = symtab_struct_field(s, e, "revents");
 	}
 	c->nfds = l->count;
 	c->timeout_ms = (int)timeout;

@@ -141,28 +141,6 @@ static int32_t arg_out_expr(const struct script *s,
 	return x;
 }
 
-/* Field 'name' of a struct expression x ({l_onoff=1, ...}), or -1. */
-static int32_t struct_field(const struct script *s, int32_t x, const char *name)
-{
-	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
-	int32_t k;
-
-	if (!e || e->kind != SCRIPT_EXPR_STRUCT || e->first < 0)
-		return -1;
-	for (k = 0; k < e->count; k++) {
-		size_t at = (size_t)e->first + (size_t)k;
-		const struct script_expr *f;
-
-		if (at >= s->elem_n)
-			return -1;
-		f = script_expr_at(s, s->elems[at]);
-		if (f && f->kind == SCRIPT_EXPR_FIELD &&
-		    strcmp(f->name, name) == 0)
-			return f->lhs;
-	}
-	return -1;
-}
-
 static int bad_arg(struct diag *d, const struct script *s,
                    const struct script_event *ev, unsigned i)
 {
@@ -603,10 +581,10 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		int64_t on = 0, secs = 0;
 		int32_t x = arg_expr(ev, 3);
 
-		if (symtab_expr_int(s, struct_field(s, x, "l_onoff"), &on) <
-		        0 ||
-		    symtab_expr_int(s, struct_field(s, x, "l_linger"), &secs) <
-		        0)
+		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
+		                    &on) < 0 ||
+		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
+		                    &secs) < 0)
 			return bad_arg(d, s, ev, 3);
 		k->linger_on = on != 0;
 		k->linger_s = secs;
@@ -686,9 +664,9 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 		int32_t x = arg_expr(ev, 3);
 
 		sys_ok(t, r, 0);
-		sys_out(r, struct_field(s, x, "l_onoff"), k->linger_on,
+		sys_out(r, symtab_struct_field(s, x, "l_onoff"), k->linger_on,
 		        "l_onoff");
-		sys_out(r, struct_field(s, x, "l_linger"), k->linger_s,
+		sys_out(r, symtab_struct_field(s, x, "l_linger"), k->linger_s,
 		        "l_linger");
 		sys_out(r, lx, 8, "optlen");
 		return 1;
@@ -825,16 +803,17 @@ static int try_poll(struct target *t, const struct script *s,
 		int32_t e = s->elems[l->first + k];
 		int64_t fd, events;
 
-		if (symtab_expr_int(s, struct_field(s, e, "fd"), &fd) != 1 ||
-		    symtab_expr_int(s, struct_field(s, e, "events"), &events) <
-		        0)
+		if (symtab_expr_int(s, symtab_struct_field(s, e, "fd"), &fd) !=
+		        1 ||
+		    symtab_expr_int(s, symtab_struct_field(s, e, "events"),
+		                    &events) < 0)
 			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 			                "poll: entry %d: expected {fd=N, "
 			                "events=..., revents=...}",
 			                (int)k + 1);
 		revents[k] =
 		    sock_mask(t, fd) & (events | POLLERR | POLLHUP | POLLNVAL);
-		rx[k] = struct_field(s, e, "revents");
+		rx[k] = symtab_struct_field(s, e, "revents");
 		if (revents[k])
 			ready++;
 		n++;

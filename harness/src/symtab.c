@@ -256,3 +256,24 @@ void symtab_poll_render(int64_t mask, char *buf, size_t n)
 		symtab_cat(buf, n, &off, left == 0 && off == 0 ? "0" : num);
 	}
 }
+
+int32_t symtab_struct_field(const struct script *s, int32_t x, const char *name)
+{
+	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
+	int32_t k;
+
+	if (!e || e->kind != SCRIPT_EXPR_STRUCT || e->first < 0)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		size_t at = (size_t)e->first + (size_t)k;
+		const struct script_expr *f;
+
+		if (at >= s->elem_n)
+			return -1;
+		f = script_expr_at(s, s->elems[at]);
+		if (f && f->kind == SCRIPT_EXPR_FIELD &&
+		    strcmp(f->name, name) == 0)
+			return f->lhs;
+	}
+	return -1;
+}

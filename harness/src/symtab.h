@@ -54,4 +54,11 @@ size_t symtab_expr_render(const struct script *s, int32_t i, char *buf,
  */
 void symtab_poll_render(int64_t mask, char *buf, size_t n);
 
+/*
+ * The pool index of the value of field 'name' of the STRUCT expression at
+ * index x ({l_onoff=1, l_linger=0}), or -1 when there is none.
+ */
+int32_t symtab_struct_field(const struct script *s, int32_t x,
+                            const char *name);
+
 #endif

@@ -612,7 +612,7 @@ static void sent_space(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 		c->snd_nxt = end;
 	if (tcp_seq_gt(end, c->snd_max))
 		c->snd_max = end;
-	/* Karn: time only segments sent for the first time (RFC 6298 3). */
+	/* Karn: only segments sent once are timed (RFC 6298 3). */
 	if (fresh && n > 0 && !(c->fl & TCP_CF_RTT_TIMING)) {
 		c->fl |= TCP_CF_RTT_TIMING;
 		c->rtt_seq = seq;
