@@ -229,20 +229,6 @@ static void ret_set(struct target *t, struct target_sysret *r, long ret,
 	r->t_us = t_us;
 }
 
-static void out_add(struct target_sysret *r, int32_t expr, int64_t val,
-                    const char *what)
-{
-	struct target_out *o;
-
-	if (expr < 0 || r->out_n >= TARGET_OUT_MAX)
-		return;
-	o = &r->outs[r->out_n++];
-	o->expr = expr;
-	o->val = val;
-	snprintf(o->what, sizeof(o->what), "%s", what);
-	r->out_val = r->outs[0].val;
-}
-
 /* ---- Descriptors -------------------------------------------------------- */
 
 static int real_fd(const struct target *t, int64_t fd)
@@ -369,8 +355,8 @@ static void complete(struct target *t, struct target_sysret *r)
 		}
 		r->ret = ready;
 		for (i = 0; i < c->nfds; i++)
-			out_add(r, c->revents_expr[i], c->pfd[i].revents,
-			        "revents");
+			target_sysret_out(r, c->revents_expr[i],
+			                  c->pfd[i].revents, "revents");
 		break;
 	default:
 		break;
@@ -551,14 +537,14 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 	if (linger) {
 		int32_t x = arg_expr(ev, 3);
 
-		out_add(r, symtab_struct_field(s, x, "l_onoff"), val.l.l_onoff,
-		        "l_onoff");
-		out_add(r, symtab_struct_field(s, x, "l_linger"),
-		        val.l.l_linger, "l_linger");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
+		                  val.l.l_onoff, "l_onoff");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
+		                  val.l.l_linger, "l_linger");
 	} else {
-		out_add(r, vx, val.i, "optval");
+		target_sysret_out(r, vx, val.i, "optval");
 	}
-	out_add(r, lx, sl, "optlen");
+	target_sysret_out(r, lx, sl, "optlen");
 	return 0;
 }
 

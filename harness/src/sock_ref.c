@@ -76,20 +76,6 @@ static int sys_err(struct target *t, struct target_sysret *r, int err)
 	return 1;
 }
 
-static void sys_out(struct target_sysret *r, int32_t expr, int64_t val,
-                    const char *what)
-{
-	struct target_out *o;
-
-	if (expr < 0 || r->out_n >= TARGET_OUT_MAX)
-		return;
-	o = &r->outs[r->out_n++];
-	o->expr = expr;
-	o->val = val;
-	snprintf(o->what, sizeof(o->what), "%s", what);
-	r->out_val = r->outs[0].val;
-}
-
 /* ---- Arguments ------------------------------------------------------- */
 
 static int32_t arg_expr(const struct script_event *ev, unsigned i)
@@ -664,11 +650,11 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 		int32_t x = arg_expr(ev, 3);
 
 		sys_ok(t, r, 0);
-		sys_out(r, symtab_struct_field(s, x, "l_onoff"), k->linger_on,
-		        "l_onoff");
-		sys_out(r, symtab_struct_field(s, x, "l_linger"), k->linger_s,
-		        "l_linger");
-		sys_out(r, lx, 8, "optlen");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
+		                  k->linger_on, "l_onoff");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
+		                  k->linger_s, "l_linger");
+		target_sysret_out(r, lx, 8, "optlen");
 		return 1;
 	}
 	if (level == SOL_SOCKET) {
@@ -699,8 +685,8 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 		return sys_err(t, r, ENOPROTOOPT);
 	}
 	sys_ok(t, r, 0);
-	sys_out(r, vx, v, "optval");
-	sys_out(r, lx, 4, "optlen");
+	target_sysret_out(r, vx, v, "optval");
+	target_sysret_out(r, lx, 4, "optlen");
 	return 1;
 }
 
@@ -822,7 +808,7 @@ static int try_poll(struct target *t, const struct script *s,
 		return 0;
 	sys_ok(t, r, ready);
 	for (k = 0; k < n; k++)
-		sys_out(r, rx[k], revents[k], "revents");
+		target_sysret_out(r, rx[k], revents[k], "revents");
 	return 1;
 }
 

@@ -151,6 +151,14 @@ struct target_ops {
 	bool own_process;
 };
 
+/*
+ * Records that the call wrote val back through the argument whose script
+ * expression is expr ("what" names it in messages); ignored when expr < 0
+ * or when TARGET_OUT_MAX values are recorded already.
+ */
+void target_sysret_out(struct target_sysret *r, int32_t expr, int64_t val,
+                       const char *what);
+
 /* The targets built into this harness; NULL when the name is unknown. */
 const struct target_ops *target_find(const char *name);
 
