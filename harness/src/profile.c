@@ -43,6 +43,8 @@ static const struct {
 	{ "rfc5961", K_BOOL },
 	{ "legacy", K_BOOL },
 	{ "rfc1337", K_BOOL },
+	{ "challenge_ack_limit", K_UINT },
+	{ "challenge_ack_window_s", K_UINT },
 	{ "initial_window", K_WORD },
 	{ "delayed_ack_max_ms", K_UINT },
 	{ "quick_ack", K_BOOL },
