@@ -980,6 +980,33 @@ static int build_opts(struct runner *x, const struct script_packet *p,
 	return (int)n;
 }
 
+/*
+ * Applies "// shakedown: doff=N bad_csum csum=N" to a built segment (its
+ * options were replaced before it was built). The IP header is left as is,
+ * so it stays valid; a data offset past the segment keeps the bytes as
+ * they are. The checksum is recomputed unless one is given.
+ */
+static void break_segment(const struct script_break *b,
+                          const struct target_addrs *a, uint8_t *tcp,
+                          size_t tcp_len)
+{
+	uint16_t c;
+
+	if (b->has_doff)
+		tcp_wire_set_doff(tcp, b->doff);
+	tcp_wire_set_csum(tcp, 0);
+	tcp_wire_tcp_csum_fill(&a->script_addr, &a->stack_addr, tcp, tcp_len);
+	if (b->has_csum) {
+		tcp_wire_set_csum(tcp, b->csum);
+	} else if (b->bad_csum) {
+		/* Never the right value nor its one's complement twin
+		 * (0x0000 == 0xffff): flip alternate bits. */
+		c = (uint16_t)((tcp[TCP_OFF_CSUM] << 8) |
+		               tcp[TCP_OFF_CSUM + 1]);
+		tcp_wire_set_csum(tcp, (uint16_t)(c ^ 0x5555));
+	}
+}
+
 static void ev_inbound(struct runner *x, const struct script_event *ev)
 {
 	const struct script_packet *sp = &ev->u.pkt;
@@ -1025,6 +1052,11 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 		     sp->win);
 		return;
 	}
+	if (sp->brk.has_opts) {
+		/* "// shakedown: opts=HEX": these bytes, padded with zeros. */
+		memcpy(opts, sp->brk.opts, sp->brk.opt_len);
+		olen = sp->brk.opt_len;
+	}
 	if (olen > 0) {
 		seg.opts.present = TCP_OPTF_RAW;
 		seg.opts.raw = opts;
@@ -1043,6 +1075,8 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 		     sp->len);
 		return;
 	}
+	if (sp->brk.set)
+		break_segment(&sp->brk, a, x->out + ip_len, tcp_len);
 	raw_add(x, x->ops->now_us(x->t), x->out, ip_len + tcp_len);
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';

@@ -39,6 +39,7 @@ struct parser {
 	size_t end_pos;    /* where the event's "~end" or "...end" starts */
 	int32_t *stack;    /* scratch: elements of the lists being parsed */
 	size_t stack_n, stack_cap;
+	int last_line; /* line where the last event ended (0: none yet) */
 };
 
 /* ---- Errors -------------------------------------------------------------- */
@@ -376,6 +377,186 @@ static int ip_comment(struct parser *p, size_t pos, size_t end)
 	return 0;
 }
 
+static int hex_val(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A number of a "shakedown:" word, decimal or 0x hex, in [w, e). */
+static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
+                      const char *what, uint32_t *v)
+{
+	size_t i = w;
+	uint32_t x = 0;
+	int base = 10;
+
+	if (e - w > 2 && p->t[w] == '0' && (p->t[w + 1] | 0x20) == 'x') {
+		base = 16;
+		i += 2;
+	}
+	if (i == e)
+		return perr(p, w, "expected a number after '%s=', got %s", what,
+		            w == e ? "nothing" : "'0x' alone");
+	for (; i < e; i++) {
+		int dv = hex_val((unsigned char)p->t[i]);
+
+		if (dv < 0 || dv >= base)
+			return perr(p, i,
+			            "expected a %s digit in '%s=', got '%c'",
+			            base == 16 ? "hex" : "decimal", what,
+			            p->t[i]);
+		x = x * (uint32_t)base + (uint32_t)dv;
+		if (x > max)
+			return perr(p, w,
+			            "%s=%.*s is out of range (at most %u)",
+			            what, (int)(e - w > 20 ? 20 : e - w),
+			            p->t + w, (unsigned)max);
+	}
+	*v = x;
+	return 0;
+}
+
+/* "opts=HEX": hex bytes, two digits each, optionally separated by ','. */
+static int brk_opts(struct parser *p, size_t w, size_t e,
+                    struct script_break *b)
+{
+	size_t i = w;
+
+	if (i == e)
+		return perr(p, w,
+		            "expected hex option bytes after 'opts=' (e.g. "
+		            "opts=fe00), got nothing");
+	b->opt_len = 0;
+	while (i < e) {
+		int hi = hex_val((unsigned char)p->t[i]);
+		int lo = i + 1 < e ? hex_val((unsigned char)p->t[i + 1]) : -1;
+
+		if (hi < 0 || lo < 0) {
+			size_t at = hi < 0 ? i : i + 1;
+
+			if (at >= e)
+				return perr(
+				    p, i,
+				    "expected two hex digits per option "
+				    "byte in 'opts=', got an odd number");
+			return perr(p, i,
+			            "expected a hex digit in 'opts=', got '%c'",
+			            p->t[at]);
+		}
+		if (b->opt_len >= SCRIPT_BRK_OPTS_MAX)
+			return perr(p, i,
+			            "too many option bytes in 'opts=' (at most "
+			            "%d)",
+			            SCRIPT_BRK_OPTS_MAX);
+		b->opts[b->opt_len++] = (uint8_t)(hi * 16 + lo);
+		i += 2;
+		if (i < e && p->t[i] == ',') {
+			i++;
+			if (i == e)
+				return perr(p, i,
+				            "expected a hex byte after ',' in "
+				            "'opts=', got nothing");
+		}
+	}
+	b->has_opts = true;
+	return 0;
+}
+
+/*
+ * "// shakedown: bad_csum csum=N opts=HEX doff=N" after an inbound packet
+ * on the same line: how to break the segment (SYNTAX.md, "Broken
+ * segments").
+ */
+static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
+{
+	struct script_event *ev;
+	struct script_break *b;
+	bool any = false;
+
+	if (p->s->event_n == 0 || p->last_line != p->line)
+		return perr(p, kw,
+		            "a 'shakedown:' comment must follow an inbound "
+		            "packet on the same line");
+	ev = &p->s->events[p->s->event_n - 1];
+	if (ev->kind != SCRIPT_EV_PACKET || ev->u.pkt.dir != '<')
+		return perr(p, kw,
+		            "a 'shakedown:' comment applies to inbound ('<') "
+		            "packets only");
+	b = &ev->u.pkt.brk;
+	while (pos < end) {
+		size_t w, e, eq;
+		uint32_t v;
+
+		if (p->t[pos] == ' ' || p->t[pos] == '\t' ||
+		    p->t[pos] == '\r') {
+			pos++;
+			continue;
+		}
+		w = pos;
+		while (pos < end && p->t[pos] != ' ' && p->t[pos] != '\t' &&
+		       p->t[pos] != '\r')
+			pos++;
+		e = pos;
+		for (eq = w; eq < e && p->t[eq] != '='; eq++)
+			;
+		any = true;
+		if (eq - w == 8 && memcmp(p->t + w, "bad_csum", 8) == 0 &&
+		    eq == e) {
+			if (b->bad_csum || b->has_csum)
+				return perr(p, w,
+				            "checksum given twice in a "
+				            "'shakedown:' comment");
+			b->bad_csum = true;
+		} else if (eq - w == 4 && memcmp(p->t + w, "csum", 4) == 0 &&
+		           eq < e) {
+			if (b->bad_csum || b->has_csum)
+				return perr(p, w,
+				            "checksum given twice in a "
+				            "'shakedown:' comment");
+			if (brk_number(p, eq + 1, e, 0xffff, "csum", &v) < 0)
+				return -1;
+			b->has_csum = true;
+			b->csum = (uint16_t)v;
+		} else if (eq - w == 4 && memcmp(p->t + w, "opts", 4) == 0 &&
+		           eq < e) {
+			if (b->has_opts)
+				return perr(p, w,
+				            "'opts=' given twice in a "
+				            "'shakedown:' comment");
+			if (brk_opts(p, eq + 1, e, b) < 0)
+				return -1;
+		} else if (eq - w == 4 && memcmp(p->t + w, "doff", 4) == 0 &&
+		           eq < e) {
+			if (b->has_doff)
+				return perr(p, w,
+				            "'doff=' given twice in a "
+				            "'shakedown:' comment");
+			if (brk_number(p, eq + 1, e, 15, "doff", &v) < 0)
+				return -1;
+			b->has_doff = true;
+			b->doff = (uint8_t)v;
+		} else {
+			return perr(p, w,
+			            "expected bad_csum, csum=N, opts=HEX or "
+			            "doff=N in a 'shakedown:' comment, got "
+			            "'%.*s'",
+			            (int)(e - w > 20 ? 20 : e - w), p->t + w);
+		}
+	}
+	if (!any)
+		return perr(p, end,
+		            "expected bad_csum, csum=N, opts=HEX or doff=N "
+		            "after 'shakedown:', got the end of the line");
+	b->set = true;
+	return 0;
+}
+
 /* A "//" comment up to (not including) the end of the line. */
 static int line_comment(struct parser *p)
 {
@@ -402,6 +583,10 @@ static int line_comment(struct parser *p)
 			return -1;
 	} else if (end - pos >= 3 && memcmp(p->t + pos, "ip:", 3) == 0) {
 		if (ip_comment(p, pos + 3, end) < 0)
+			return -1;
+	} else if (end - pos >= 10 &&
+	           memcmp(p->t + pos, "shakedown:", 10) == 0) {
+		if (brk_comment(p, pos, pos + 10, end) < 0)
 			return -1;
 	}
 	p->pos = end;
@@ -1497,6 +1682,7 @@ static int parse_all(struct parser *p)
 			break;
 		if (parse_event(p) < 0)
 			return -1;
+		p->last_line = p->line;
 		if (skip_space(p, false) < 0)
 			return -1;
 		if (!at_eol(p))

@@ -632,6 +632,33 @@ static void test_parse_file_missing_reports_path(void **state)
 	script_free(&s); /* safe on the emptied script */
 }
 
+/* ===== "// shakedown:" broken segments ===== */
+
+static void test_shakedown_comment_breaks_inbound_segment(void **state)
+{
+	const struct script_break *b;
+	struct script s;
+
+	(void)state;
+	parse_ok(&s, "0 < . 1:1(0) ack 1 win 9 // shakedown: bad_csum "
+	             "opts=fe,01,02 doff=15\n"
+	             "+0 < . 1:1(0) ack 1 win 9 //shakedown: csum=0x0bad\n"
+	             "+0 < . 1:1(0) ack 1 win 9 // other comment\n");
+	assert_int_equal(s.event_n, 3);
+	b = &s.events[0].u.pkt.brk;
+	assert_true(b->set && b->bad_csum && !b->has_csum);
+	assert_true(b->has_opts && b->has_doff);
+	assert_int_equal(b->opt_len, 3);
+	assert_int_equal(b->opts[0], 0xfe);
+	assert_int_equal(b->opts[2], 0x02);
+	assert_int_equal(b->doff, 15);
+	b = &s.events[1].u.pkt.brk;
+	assert_true(b->set && b->has_csum && !b->bad_csum && !b->has_opts);
+	assert_int_equal(b->csum, 0x0bad);
+	assert_false(s.events[2].u.pkt.brk.set);
+	script_free(&s);
+}
+
 /* ===== The malformed scripts of conformance/tests/ ===== */
 
 static int cmp_str(const void *a, const void *b)
@@ -1125,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_diag_unprintable_bytes_shown_safely),
 		cmocka_unit_test(test_diag_without_place_or_line),
 		cmocka_unit_test(test_parse_file_missing_reports_path),
+		cmocka_unit_test(test_shakedown_comment_breaks_inbound_segment),
 		cmocka_unit_test(test_malformed_scripts_give_exact_first_line),
 		cmocka_unit_test(test_syntax_md_examples_parse),
 		cmocka_unit_test(test_hostile_10mb_line_rejected_quickly),

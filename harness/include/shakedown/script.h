@@ -79,6 +79,25 @@ struct script_opt {
 	int col; /* where it starts on the line, for diagnostics */
 };
 
+/*
+ * A deliberately broken inbound segment: "// shakedown: bad_csum
+ * opts=fe00 doff=4" after the packet (SYNTAX.md, "Broken segments"). The
+ * runner builds the segment as usual, then patches it.
+ */
+#define SCRIPT_BRK_OPTS_MAX 40 /* raw option bytes ("opts=") */
+
+struct script_break {
+	bool set;      /* any directive given */
+	bool bad_csum; /* "bad_csum": a checksum that is always wrong */
+	bool has_csum; /* "csum=N": this checksum field, as is */
+	uint16_t csum;
+	bool has_opts; /* "opts=HEX": these bytes replace the options */
+	uint8_t opt_len;
+	uint8_t opts[SCRIPT_BRK_OPTS_MAX];
+	bool has_doff; /* "doff=N": this data offset (0..15 words) */
+	uint8_t doff;
+};
+
 struct script_packet {
 	char dir;           /* '<' inbound (to the stack), '>' outbound */
 	uint16_t flags;     /* TCP_FLAG_* from tcpref/wire.h */
@@ -94,6 +113,7 @@ struct script_packet {
 	bool opts_any; /* "<...>": options not checked */
 	uint8_t opt_n; /* options as listed, in order */
 	struct script_opt opts[SCRIPT_MAX_OPTS];
+	struct script_break brk; /* "// shakedown: ..." (inbound only) */
 };
 
 /* ---- System calls -------------------------------------------------------- */
