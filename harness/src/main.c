@@ -24,6 +24,7 @@
 
 #include "shakedown/diag.h"
 #include "shakedown/ladder.h"
+#include "shakedown/matrix.h"
 #include "shakedown/pcapw.h"
 #include "shakedown/profile.h"
 #include "shakedown/report.h"
@@ -55,6 +56,8 @@ static const char usage_top[] =
     "  run PATH...     run packetdrill-syntax scripts (files, or folders\n"
     "                  searched for *.pkt) and report on each\n"
     "  show SCRIPT     run one script and draw its ladder diagram\n"
+    "  matrix PATH...  the RFC 9293 requirement matrix: every Appendix B\n"
+    "                  requirement, the vectors that check it, their outcome\n"
     "  help [COMMAND]  show the help of a command\n"
     "\n"
     "Options:\n"
@@ -128,6 +131,31 @@ static const char usage_show[] =
     "\n"
     "Exit status: 0 when the script passed or was skipped, 1 when it\n"
     "failed, 2 for bad usage or an unreadable path.\n";
+
+static const char usage_matrix[] =
+    "Usage: shakedown matrix [OPTION]... PATH...\n"
+    "Print the RFC 9293 requirement matrix: for every requirement ID of\n"
+    "Appendix B (conformance/requirements.tsv) its keyword, its class (wire,\n"
+    "api or internal), the vectors under PATH whose \"// tags:\" name it and\n"
+    "their outcome on the target (each is run, quietly), or the reason\n"
+    "there is none; then a summary line per keyword, such as\n"
+    "\"MUST: 53 of 53 wire-checkable covered, 53 passing; ...\". The output\n"
+    "is sorted and has no times: conformance/REQUIREMENTS.md is\n"
+    "'shakedown matrix --markdown conformance/vectors' (make requirements).\n"
+    "\n"
+    "Options:\n"
+    "  -t, --target NAME   target to run the vectors on: ref (default) or\n"
+    "                      linux (see 'shakedown run --help')\n"
+    "  -p, --profile NAME  target profile, as for run\n"
+    "      --json          print the matrix as JSON\n"
+    "      --markdown      print the matrix as a Markdown document\n"
+    "      --requirements FILE  the requirement table to use (default:\n"
+    "                      conformance/requirements.tsv of the source tree)\n"
+    "  -h, --help          show this help and exit\n"
+    "\n"
+    "Exit status: 0 when every wire-checkable MUST has a vector and no\n"
+    "tagged vector failed, 1 otherwise, 2 for bad usage, an unreadable\n"
+    "path or a bad requirement table.\n";
 
 /* Options of run and show. */
 struct cli {
@@ -1311,6 +1339,187 @@ static int cmd_show(int argc, char **argv)
 	return rc;
 }
 
+/* ---- The requirement matrix ---------------------------------------------- */
+
+#ifndef SHAKEDOWN_REQUIREMENTS
+#define SHAKEDOWN_REQUIREMENTS "conformance/requirements.tsv"
+#endif
+
+static const char *report_word(enum report_outcome oc)
+{
+	switch (oc) {
+	case REPORT_PASS:
+		return "PASS";
+	case REPORT_SKIP:
+		return "SKIP";
+	case REPORT_DEVIATES:
+		return "DEVIATES";
+	case REPORT_FAIL:
+	default:
+		return "FAIL";
+	}
+}
+
+enum {
+	MX_TEXT = -1,
+	MX_JSON = -2,
+	MX_MARKDOWN = -3
+};
+
+/* Parses the options of "matrix"; a format (< 0), or an exit status. */
+static int parse_matrix_opts(struct cli *c, int argc, char **argv,
+                             const char **reqs)
+{
+	enum {
+		OPT_MX_JSON = 300,
+		OPT_MX_MARKDOWN,
+		OPT_MX_REQS
+	};
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, OPT_MX_JSON },
+		{ "markdown", no_argument, NULL, OPT_MX_MARKDOWN },
+		{ "requirements", required_argument, NULL, OPT_MX_REQS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int format = MX_TEXT;
+	char buf[64];
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":t:p:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			c->target = optarg;
+			break;
+		case 'p':
+			c->profile = optarg;
+			break;
+		case OPT_MX_JSON:
+		case OPT_MX_MARKDOWN: {
+			int want = ch == OPT_MX_JSON ? MX_JSON : MX_MARKDOWN;
+
+			if (format != MX_TEXT && format != want)
+				return usage_error("matrix", "%s",
+				                   "--json and --markdown "
+				                   "exclude each other");
+			format = want;
+			break;
+		}
+		case OPT_MX_REQS:
+			*reqs = optarg;
+			break;
+		case 'h':
+			fputs(usage_matrix, stdout);
+			return 0;
+		case ':':
+			return usage_error("matrix",
+			                   "option '%s' needs a value",
+			                   bad_option(argv, buf, sizeof(buf)));
+		default:
+			return usage_error("matrix", "unknown option '%s'",
+			                   bad_option(argv, buf, sizeof(buf)));
+		}
+	}
+	return format;
+}
+
+static int cmd_matrix(int argc, char **argv)
+{
+	struct cli c = { .cmd = "matrix",
+		         .target = "ref",
+		         .tolerance_us = TOLERANCE_DEFAULT_US };
+	const char *reqs = SHAKEDOWN_REQUIREMENTS;
+	struct matrix m;
+	struct paths p = { 0 };
+	struct report rp;
+	struct progress pg;
+	const struct target_ops *t;
+	struct diag d;
+	bool io_error = false;
+	FILE *quiet;
+	int format = parse_matrix_opts(&c, argc, argv, &reqs);
+	int rc;
+
+	if (format >= 0) {
+		return format;
+	}
+	if (optind >= argc) {
+		return usage_error("matrix", "%s", "no PATH given");
+	}
+	diag_clear(&d);
+	if (matrix_load(&m, reqs, &d) != 0) {
+		fprintf(stderr, "shakedown matrix: bad requirement table: ");
+		diag_print(&d, stderr);
+		return EXIT_USAGE;
+	}
+	t = find_target(&c);
+	rc = t == NULL ? EXIT_USAGE : load_profile(&c, t, &cli_profile);
+	if (rc < 0) {
+		rc = collect(&p, argc - optind, argv + optind);
+	}
+	quiet = rc == 0 ? fopen("/dev/null", "w") : NULL;
+	if (rc == 0 && quiet == NULL) {
+		rc = cant_read("/dev/null", errno);
+	}
+	if (rc != 0) {
+		matrix_free(&m);
+		paths_free(&p);
+		profile_free(&cli_profile);
+		return rc;
+	}
+
+	/* The run path of "run", its lines going nowhere. */
+	report_init(&rp, quiet);
+	rp.keep = true;
+	rp.no_ladder = true;
+	rp.profile = c.prof;
+	progress_init(&pg, p.n);
+	if (t->own_process) {
+		io_error = run_forked(&c, t, &p, &rp, &pg);
+	} else {
+		for (size_t i = 0; i < p.n; i++) {
+			struct outcome o;
+
+			progress_draw(&pg, i, 1, p.v[i]);
+			run_inline(&c, t, p.v[i], &o);
+			progress_clear(&pg);
+			io_error |= report_outcome(&c, &rp, p.v[i], &o);
+		}
+	}
+	progress_clear(&pg);
+	for (size_t i = 0; i < rp.entry_n && !io_error; i++) {
+		if (matrix_add(&m, rp.entries[i].path,
+		               report_word(rp.entries[i].outcome)) != 0) {
+			io_error = cant_read(rp.entries[i].path, errno) != 0;
+		}
+	}
+	if (!io_error) {
+		const char *prof = c.profile != NULL ? c.profile : t->name;
+
+		matrix_finish(&m, stderr);
+		if (format == MX_JSON)
+			matrix_print_json(&m, t->name, prof, stdout);
+		else if (format == MX_MARKDOWN)
+			matrix_print_markdown(&m, t->name, prof, stdout);
+		else
+			matrix_print_text(&m, stdout);
+	}
+	rc = io_error ? EXIT_USAGE : matrix_failed(&m) ? 1 : 0;
+	if (fflush(stdout) != 0) {
+		rc = EXIT_USAGE;
+	}
+	fclose(quiet);
+	report_free(&rp);
+	matrix_free(&m);
+	paths_free(&p);
+	profile_free(&cli_profile);
+	return rc;
+}
+
 /* ---- Commands ------------------------------------------------------------ */
 
 static int cmd_help(int argc, char **argv)
@@ -1323,6 +1532,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(usage_run, stdout);
 	} else if (strcmp(argv[1], "show") == 0) {
 		fputs(usage_show, stdout);
+	} else if (strcmp(argv[1], "matrix") == 0) {
+		fputs(usage_matrix, stdout);
 	} else if (strcmp(argv[1], "help") == 0) {
 		fputs(usage_top, stdout);
 	} else {
@@ -1353,6 +1564,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "show") == 0) {
 		return cmd_show(argc - 1, argv + 1);
+	}
+	if (strcmp(cmd, "matrix") == 0) {
+		return cmd_matrix(argc - 1, argv + 1);
 	}
 	if (strcmp(cmd, "help") == 0) {
 		return cmd_help(argc - 1, argv + 1);
