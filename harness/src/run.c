@@ -122,6 +122,15 @@ struct runner {
 	uint32_t ts_prev;    /* the stack's latest TSval, for monotonicity */
 	uint16_t stack_port; /* learned from the stack's packets */
 	uint16_t ip_id;
+	/*
+	 * Check the TCP and IPv4 header checksums of outbound packets
+	 * (MUST-2). The linux target's TAP is opened without IFF_VNET_HDR
+	 * and never gets TUNSETOFFLOAD, so the kernel cannot hand it a
+	 * CHECKSUM_PARTIAL frame (the tun driver drops NETIF_F_HW_CSUM
+	 * unless offloads are set): every frame carries its full checksum
+	 * and the check applies to every target.
+	 */
+	bool check_csum;
 	struct run_pending pend;
 	struct runlog_ev scratch; /* where log entries go when out of memory */
 	struct target_pkt pkt;
@@ -494,6 +503,116 @@ struct run_seg {
 	uint32_t tsval, tsecr;
 };
 
+/* ---- Invariants on every outbound segment ------------------------------ */
+
+/*
+ * rfc9293-checklist 4.16: checked on every packet the stack sends, claimed
+ * by a script line or not, before any field is compared. See run.h.
+ */
+int run_check_invariants(const uint8_t *pkt, size_t len, bool check_csum,
+                         char *msg, size_t n)
+{
+	struct tcp_ip_info ip;
+	struct tcp_wire_opt_iter it;
+	struct tcp_wire_opt o;
+	const uint8_t *area;
+	size_t olen, doff, i, pos;
+	uint16_t flags;
+	int rc;
+
+	if (check_csum && len >= 20 && pkt[0] >> 4 == 4) {
+		size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+
+		if (ihl >= 20 && ihl <= len &&
+		    tcp_wire_csum_fold(tcp_wire_csum_add(0, pkt, ihl)) != 0) {
+			snprintf(msg, n,
+			         "checksum: packet from the stack has a bad "
+			         "IPv4 header checksum (0x%04x) (MUST-2)",
+			         (unsigned)(pkt[10] << 8 | pkt[11]));
+			return -1;
+		}
+	}
+	if (tcp_wire_ip_parse(pkt, len, &ip) != TCP_WHY_NONE || ip.tcp_len < 20)
+		return 0; /* not TCP/IP: the segment matching says so */
+	if (check_csum &&
+	    !tcp_wire_tcp_csum_ok(&ip.src, &ip.dst, ip.tcp, ip.tcp_len)) {
+		snprintf(msg, n,
+		         "checksum: segment from the stack has a bad TCP "
+		         "checksum (0x%04x), correct is 0x%04x (MUST-2)",
+		         (unsigned)(ip.tcp[16] << 8 | ip.tcp[17]),
+		         (unsigned)tcp_wire_tcp_csum(&ip.src, &ip.dst, ip.tcp,
+		                                     ip.tcp_len));
+		return -1;
+	}
+	doff = (size_t)(ip.tcp[12] >> 4) * 4;
+	if (doff < 20 || doff > ip.tcp_len)
+		return 0; /* a bad data offset: left to the matching */
+	flags = (uint16_t)(ip.tcp[13] | (ip.tcp[12] & 0x01) << 8);
+	area = ip.tcp + 20;
+	olen = doff - 20;
+	tcp_wire_opt_iter_init(&it, area, olen);
+	for (;;) {
+		pos = it.off;
+		rc = tcp_wire_opt_next(&it, &o);
+		if (rc < 0) {
+			snprintf(msg, n,
+			         "options: segment from the stack has option "
+			         "kind %u at offset %zu without a valid length "
+			         "(MUST-68)",
+			         (unsigned)area[pos], pos);
+			return -1;
+		}
+		if (rc == 0)
+			break;
+		if (o.kind == TCP_OPT_MSS && !(flags & TCP_FLAG_SYN)) {
+			snprintf(msg, n,
+			         "options: segment from the stack carries MSS "
+			         "without SYN (MUST-65)");
+			return -1;
+		}
+	}
+	if (pos < olen && area[pos] == TCP_OPT_EOL) {
+		for (i = pos + 1; i < olen; i++) {
+			if (area[i] != 0) {
+				snprintf(msg, n,
+				         "options: segment from the stack has "
+				         "non-zero byte 0x%02x at offset %zu "
+				         "after EOL (MUST-69)",
+				         (unsigned)area[i], i);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * x->ops->recv, with the invariants checked on the packet received: a
+ * violation logs the packet, fails the run at 'line' and still returns 1
+ * (callers stop because x->failed is set).
+ */
+static int recv_out(struct runner *x, uint64_t deadline_us, int line,
+                    struct diag *dg)
+{
+	char msg[DIAG_MSG_MAX - 64];
+	struct runlog_ev *e;
+	int rc;
+
+	rc = x->ops->recv(x->t, deadline_us, &x->pkt, dg);
+	if (rc != 1 || x->failed)
+		return rc;
+	if (run_check_invariants(x->pkt.buf, x->pkt.len, x->check_csum, msg,
+	                         sizeof(msg)) == 0)
+		return rc;
+	raw_add(x, x->pkt.t_us, x->pkt.buf, x->pkt.len);
+	e = log_add(x, RUNLOG_NOTE, line);
+	e->t_us = x->pkt.t_us;
+	e->failed = true;
+	snprintf(e->text, sizeof(e->text), "%.180s", msg);
+	fail(x, line > 0 ? line : x->last_line, "%s", msg);
+	return rc;
+}
+
 static int decode(const struct target_pkt *p, struct run_seg *d)
 {
 	struct tcp_wire_opt_iter it;
@@ -699,7 +818,7 @@ static int drain_unexpected(struct runner *x, uint64_t upto, int line,
 	int rc;
 
 	diag_clear(&d);
-	rc = x->ops->recv(x->t, upto, &x->pkt, &d);
+	rc = recv_out(x, upto, line, &d);
 	if (rc < 0) {
 		fail_diag(x, line, &d);
 		return -1;
@@ -1194,7 +1313,7 @@ static void ev_outbound(struct runner *x, const struct script_event *ev)
 		return;
 	fmt_script_pkt(sp, want, sizeof(want));
 	diag_clear(&dg);
-	rc = x->ops->recv(x->t, hi, &x->pkt, &dg);
+	rc = recv_out(x, hi, ev->line, &dg);
 	if (rc < 0) {
 		fail_diag(x, ev->line, &dg);
 		return;
@@ -1206,7 +1325,7 @@ static void ev_outbound(struct runner *x, const struct script_event *ev)
 	if (rc == 0) {
 		/* Missing: say what came instead, if anything. */
 		diag_clear(&dg);
-		rc = x->ops->recv(x->t, hi + look, &x->pkt, &dg);
+		rc = recv_out(x, hi + look, ev->line, &dg);
 		e = log_add(x, RUNLOG_NOTE, ev->line);
 		e->t_us = hi;
 		e->failed = true;
@@ -1515,6 +1634,7 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	x->ops = o->target;
 	x->r = r;
 	x->isn_stale = true;
+	x->check_csum = true;
 	x->stack_port = o->topts.addrs.stack_port;
 	diag_clear(&d);
 	if (x->ops->open(&x->t, &o->topts, &d) != 0) {

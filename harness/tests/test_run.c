@@ -18,6 +18,7 @@
 #include "shakedown/run.h"
 #include "shakedown/script.h"
 #include "shakedown/target.h"
+#include "tcpref/wire.h"
 
 /* ---- Fixture ---------------------------------------------------------- */
 
@@ -576,6 +577,106 @@ static void test_two_runs_identical_raw_packets(void **state)
 	run_result_free(&b);
 }
 
+/* ---- Invariants on outbound segments (MUST-2/65/68/69) ---- */
+
+/* An IPv4 SYN-ACK with <mss 1460,nop,nop,sackOK> and correct checksums;
+ * returns its length. 'opts'/'olen' replace the options when non-NULL. */
+static size_t inv_pkt(uint8_t *b, const uint8_t *opts, size_t olen,
+                      uint8_t flags)
+{
+	static const uint8_t def[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	struct tcp_addr src, dst;
+	uint8_t *tcp;
+	size_t ip, tl;
+
+	if (!opts) {
+		opts = def;
+		olen = sizeof(def);
+	}
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	src.family = TCP_AF_INET;
+	dst.family = TCP_AF_INET;
+	memcpy(src.a, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+	memcpy(dst.a, (const uint8_t[]){ 192, 0, 2, 2 }, 4);
+	tl = 20 + olen;
+	ip = tcp_wire_ip_emit(&src, &dst, 64, 0, 1, tl, b, 200);
+	assert_int_equal(ip, 20);
+	tcp = b + ip;
+	memset(tcp, 0, tl);
+	tcp[0] = 0x1f;
+	tcp[1] = 0x90; /* 8080 */
+	tcp[2] = 0x9c;
+	tcp[3] = 0x40; /* 40000 */
+	tcp[12] = (uint8_t)((tl / 4) << 4);
+	tcp[13] = flags;
+	tcp[14] = 0xff;
+	tcp[15] = 0xff;
+	memcpy(tcp + 20, opts, olen);
+	tcp_wire_tcp_csum_fill(&src, &dst, tcp, tl);
+	return ip + tl;
+}
+
+static void test_invariants_catch_bad_segments(void **state)
+{
+	uint8_t b[200];
+	char msg[256];
+	size_t n;
+	(void)state;
+
+	/* A correct SYN-ACK passes. */
+	n = inv_pkt(b, NULL, 0, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	assert_int_equal(run_check_invariants(b, n, true, msg, sizeof(msg)), 0);
+
+	/* MUST-2: one flipped window bit breaks the TCP checksum. */
+	b[20 + 14] ^= 0x01;
+	assert_int_equal(run_check_invariants(b, n, true, msg, sizeof(msg)),
+	                 -1);
+	assert_non_null(strstr(msg, "checksum: segment from the stack has a "
+	                            "bad TCP checksum (0x"));
+	/* ...unless the checksum check is off. */
+	assert_int_equal(run_check_invariants(b, n, false, msg, sizeof(msg)),
+	                 0);
+
+	/* MUST-2: a bad IPv4 header checksum. */
+	n = inv_pkt(b, NULL, 0, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	b[10] ^= 0x40;
+	assert_int_equal(run_check_invariants(b, n, true, msg, sizeof(msg)),
+	                 -1);
+	assert_non_null(strstr(msg, "IPv4 header checksum"));
+
+	/* MUST-65: MSS on a pure ACK. */
+	n = inv_pkt(b, NULL, 0, TCP_FLAG_ACK);
+	assert_int_equal(run_check_invariants(b, n, true, msg, sizeof(msg)),
+	                 -1);
+	assert_non_null(strstr(msg, "MUST-65"));
+
+	/* MUST-68: an option kind without a valid length. */
+	{
+		static const uint8_t o[] = { 1, 1, 8, 0 };
+		n = inv_pkt(b, o, sizeof(o), TCP_FLAG_ACK);
+		assert_int_equal(run_check_invariants(b, n, true, msg,
+		                                      sizeof(msg)),
+		                 -1);
+		assert_non_null(strstr(msg, "kind 8 at offset 2"));
+		assert_non_null(strstr(msg, "MUST-68"));
+	}
+	/* MUST-69: junk after EOL; zero padding after EOL passes. */
+	{
+		static const uint8_t bad[] = { 1, 0, 0, 7 };
+		static const uint8_t good[] = { 1, 0, 0, 0 };
+		n = inv_pkt(b, bad, sizeof(bad), TCP_FLAG_ACK);
+		assert_int_equal(run_check_invariants(b, n, true, msg,
+		                                      sizeof(msg)),
+		                 -1);
+		assert_non_null(strstr(msg, "after EOL (MUST-69)"));
+		n = inv_pkt(b, good, sizeof(good), TCP_FLAG_ACK);
+		assert_int_equal(run_check_invariants(b, n, true, msg,
+		                                      sizeof(msg)),
+		                 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +706,7 @@ int main(void)
 		cmocka_unit_test(
 		    test_time_wait_four_minutes_runs_in_virtual_time),
 		cmocka_unit_test(test_two_runs_identical_raw_packets),
+		cmocka_unit_test(test_invariants_catch_bad_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,4 +115,16 @@ int run_script(const struct script *s, const struct run_opts *o,
 
 void run_result_free(struct run_result *r);
 
+/*
+ * The invariants checked on every packet the stack sends (rfc9293-checklist
+ * 4.16): the IPv4 header checksum and the TCP checksum (MUST-2; skipped
+ * when check_csum is false), every option other than EOL/NOP carries a
+ * length that fits (MUST-68), the bytes after an EOL are zero (MUST-69),
+ * and MSS appears only on a SYN (MUST-65). A packet that is not IP/TCP at
+ * all is left to the segment matching. Returns 0 when the packet passes,
+ * else -1 with "field: ..." (no file:line) in msg.
+ */
+int run_check_invariants(const uint8_t *pkt, size_t len, bool check_csum,
+                         char *msg, size_t n);
+
 #endif
