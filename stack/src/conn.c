@@ -382,8 +382,7 @@ void tcp_conn__set_mss(struct tcp_conn *c, uint16_t peer_mss)
 	c->snd_mss = (uint16_t)mss;
 }
 
-/* Sender MSS less the option bytes every data segment carries. */
-static uint32_t eff_mss(const struct tcp_conn *c)
+uint32_t tcp_conn__eff_mss(const struct tcp_conn *c)
 {
 	uint32_t m = c->snd_mss;
 
@@ -392,10 +391,9 @@ static uint32_t eff_mss(const struct tcp_conn *c)
 	return m;
 }
 
-/* RFC 5681 3.1: the initial window. */
-static uint32_t initial_window(const struct tcp_conn *c)
+uint32_t tcp_conn__initial_window(const struct tcp_conn *c)
 {
-	uint32_t smss = eff_mss(c);
+	uint32_t smss = tcp_conn__eff_mss(c);
 
 	if (c->cfg->initial_window_segs)
 		return c->cfg->initial_window_segs * smss;
@@ -408,7 +406,6 @@ static uint32_t initial_window(const struct tcp_conn *c)
 
 void tcp_conn__rtt_sample(struct tcp_conn *c, uint64_t rtt_us)
 {
-	uint64_t rto, k_rttvar;
 	uint32_t r =
 	    rtt_us > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)rtt_us;
 
@@ -424,6 +421,17 @@ void tcp_conn__rtt_sample(struct tcp_conn *c, uint64_t rtt_us)
 		c->srtt_us = c->srtt_us - c->srtt_us / 8 + r / 8;
 		if (c->srtt_us == 0)
 			c->srtt_us = 1;
+	}
+	tcp_conn__rto_reset(c);
+}
+
+void tcp_conn__rto_reset(struct tcp_conn *c)
+{
+	uint64_t rto, k_rttvar;
+
+	if (c->srtt_us == 0) {
+		c->rto_us = (uint32_t)c->cfg->rto_initial_us; /* RFC 6298 2.1 */
+		return;
 	}
 	/* RTO = SRTT + max(G, K*RTTVAR), G = 1 us, K = 4. */
 	k_rttvar = 4ull * c->rttvar_us;
@@ -653,12 +661,12 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 	 */
 	arm_keepalive(c);
 	if (can_send_data_state(c) && !syn_state(c)) {
-		uint32_t mss = eff_mss(c);
+		uint32_t mss = tcp_conn__eff_mss(c);
 
 		/* RFC 5681 4.1: restart window after an idle period. */
 		if (flight(c) == 0 && c->last_snd_us != 0 &&
 		    now_us - c->last_snd_us > c->rto_us) {
-			uint32_t iw = initial_window(c);
+			uint32_t iw = tcp_conn__initial_window(c);
 
 			if (c->cwnd > iw)
 				c->cwnd = iw;
@@ -863,7 +871,7 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 * one segment; RFC 2018 5.1: forget SACK information.
 	 */
 	{
-		uint32_t smss = eff_mss(c), half = flight(c) / 2;
+		uint32_t smss = tcp_conn__eff_mss(c), half = flight(c) / 2;
 
 		c->ssthresh = half > 2 * smss ? half : 2 * smss;
 		c->cwnd = smss;

@@ -253,25 +253,11 @@ int tcp_conn_timewait_reopen(struct tcp_conn *c, const struct tcp_env *env,
 
 /* ---- Shared pieces of ACK processing ------------------------------------- */
 
-static uint32_t eff_smss(const struct tcp_conn *c)
+/* RFC 5681 3.1: the first window, one segment after a lost SYN. */
+static uint32_t first_cwnd(const struct tcp_conn *c)
 {
-	return c->snd_mss - ((c->fl & TCP_CF_TS) ? 12u : 0u);
-}
-
-static void recompute_rto(struct tcp_conn *c)
-{
-	/* RFC 6298 5.7 aside, a new ACK ends the backoff (5.5 note). */
-	if (c->srtt_us) {
-		uint64_t rto = c->srtt_us + 4ull * c->rttvar_us;
-
-		if (rto < c->cfg->rto_min_us)
-			rto = c->cfg->rto_min_us;
-		if (rto > c->cfg->rto_max_us)
-			rto = c->cfg->rto_max_us;
-		c->rto_us = (uint32_t)rto;
-	} else {
-		c->rto_us = (uint32_t)c->cfg->rto_initial_us;
-	}
+	return (c->fl & TCP_CF_RTX_SYN) ? tcp_conn__eff_mss(c)
+	                                : tcp_conn__initial_window(c);
 }
 
 /*
@@ -282,7 +268,7 @@ static void retransmit_head(struct tcp_conn *c, const struct tcp_env *env,
                             uint64_t now_us, struct tcp_out *out)
 {
 	tcp_seq save_nxt = c->snd_nxt;
-	uint32_t len = eff_smss(c);
+	uint32_t len = tcp_conn__eff_mss(c);
 	uint32_t cwnd = c->cwnd;
 	unsigned i;
 
@@ -393,7 +379,7 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 {
 	uint32_t acked = tcp_seq_diff(ack, c->snd_una);
 	uint32_t data = acked;
-	uint32_t smss = eff_smss(c);
+	uint32_t smss = tcp_conn__eff_mss(c);
 
 	if (tcp_seq_eq(c->snd_una, c->iss))
 		data--; /* our SYN */
@@ -411,7 +397,7 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 		c->fl &= ~TCP_CF_RTT_TIMING;
 		tcp_conn__rtt_sample(c, now_us - c->rtt_start_us);
 	} else if (c->rtx_count == 0) {
-		recompute_rto(c);
+		tcp_conn__rto_reset(c);
 	}
 	/*
 	 * else: RFC 6298 3 (Karn) and the note after 5.7: the backed-off RTO
@@ -480,7 +466,7 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_env *env,
                     uint64_t now_us, const struct tcp_seg *seg,
                     struct tcp_out *out)
 {
-	uint32_t smss = eff_smss(c);
+	uint32_t smss = tcp_conn__eff_mss(c);
 
 	if (tcp_seq_eq(c->snd_una, c->snd_max) || seg->payload_bytes > 0 ||
 	    (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) || seg->wnd == 0 ||
@@ -584,21 +570,11 @@ input_syn_sent(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
 		c->t_rtx = TCP_NO_DEADLINE;
 		c->rtx_count = 0;
 		c->rtx_first_us = TCP_NO_DEADLINE;
-		recompute_rto(c);
+		tcp_conn__rto_reset(c);
 		/* RFC 6298 5.7: after a lost SYN, at least 3 s. */
 		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
 			c->rto_us = 3000000u;
-		/* RFC 5681 3.1: one segment after a lost SYN. */
-		c->cwnd = (c->fl & TCP_CF_RTX_SYN) ? eff_smss(c) : 0;
-		if (c->cwnd == 0) {
-			uint32_t s = eff_smss(c);
-
-			c->cwnd = c->cfg->initial_window_segs
-			              ? c->cfg->initial_window_segs * s
-			          : s > 2190 ? 2 * s
-			          : s > 1095 ? 3 * s
-			                     : 4 * s;
-		}
+		c->cwnd = first_cwnd(c);
 		tcp_conn__set_state(c, env, now_us, TCP_ESTABLISHED,
 		                    TCP_CAUSE_RCV_SYN_ACK);
 		c->fl |= TCP_CF_ACK_NOW;
@@ -856,16 +832,7 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 			c->max_snd_wnd = c->snd_wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = ack;
-		{
-			uint32_t s = eff_smss(c);
-
-			c->cwnd = (c->fl & TCP_CF_RTX_SYN) ? s
-			          : c->cfg->initial_window_segs
-			              ? c->cfg->initial_window_segs * s
-			          : s > 2190 ? 2 * s
-			          : s > 1095 ? 3 * s
-			                     : 4 * s;
-		}
+		c->cwnd = first_cwnd(c);
 		tcp_conn__set_state(c, env, now_us, TCP_ESTABLISHED,
 		                    TCP_CAUSE_RCV_ACK);
 		new_ack(c, env, now_us, ack, out);

@@ -92,6 +92,12 @@ void tcp_conn__start_timewait(struct tcp_conn *c, uint64_t now_us);
 uint32_t tcp_conn__ip_tcp_hdr(const struct tcp_conn *c);
 /* Recomputes the effective send MSS and the initial window. */
 void tcp_conn__set_mss(struct tcp_conn *c, uint16_t peer_mss);
+/* Sender MSS less the option bytes every data segment carries. */
+uint32_t tcp_conn__eff_mss(const struct tcp_conn *c);
+/* RFC 5681 3.1: the initial window for the current MSS. */
+uint32_t tcp_conn__initial_window(const struct tcp_conn *c);
+/* RTO from SRTT/RTTVAR (RFC 6298 2.2-2.5), ending any backoff. */
+void tcp_conn__rto_reset(struct tcp_conn *c);
 /* Takes a new RTT sample (RFC 6298 2.2/2.3). */
 void tcp_conn__rtt_sample(struct tcp_conn *c, uint64_t rtt_us);
 /* The sequence number of the first data byte held in tx. */
