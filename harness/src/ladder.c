@@ -77,6 +77,9 @@ int ladder_format_pkt(const struct runlog_pkt *p, bool with_opts, char *buf,
 {
 	char flags[16], ack[24] = "", opts[sizeof(p->opts)];
 
+	if (p->icmp[0])
+		return snprintf(buf, n, "%s [%u:%u(%u)]", p->icmp, p->seq,
+		                p->seq + p->len, p->len);
 	ladder_format_flags(p->flags, flags, sizeof(flags));
 	if (p->has_ack) {
 		snprintf(ack, sizeof(ack), " ack %u", p->ack);

@@ -69,6 +69,7 @@
  */
 #include "shakedown/run.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -116,6 +117,10 @@ struct runner {
 	/* Sequence and timestamp mapping (see the top of the file). */
 	bool isn_stale; /* learn the stack's ISN from its next SYN */
 	uint32_t stack_isn;
+	bool isn_prev_set; /* isn_prev: the ISN of the connection before */
+	uint32_t isn_prev;
+	uint64_t isn_prev_us; /* when its SYN was sent */
+	uint64_t isn_us;      /* when the SYN of stack_isn was sent */
 	bool ts_known;
 	uint32_t ts_map;
 	bool ts_prev_set;
@@ -277,6 +282,11 @@ static void fmt_script_pkt(const struct script_packet *p, char *buf, size_t n)
 
 static void fmt_log_pkt(const struct runlog_pkt *p, char *buf, size_t n)
 {
+	if (p->icmp[0]) {
+		snprintf(buf, n, "%c %s [%" PRIu32 ":%" PRIu32 "(%" PRIu32 ")]",
+		         p->dir, p->icmp, p->seq, p->seq + p->len, p->len);
+		return;
+	}
 	fmt_pkt(p->dir, p->flags, p->seq, p->len, p->has_ack, p->ack, true,
 	        p->win, false, 0, p->opts[0] ? p->opts : NULL, buf, n);
 }
@@ -757,6 +767,12 @@ static void learn(struct runner *x, const struct run_seg *d)
 {
 	x->stack_port = d->seg.sport;
 	if ((d->seg.flags & TCP_FLAG_SYN) && x->isn_stale) {
+		if (x->isn_us != UINT64_MAX) {
+			x->isn_prev = x->stack_isn;
+			x->isn_prev_us = x->isn_us;
+			x->isn_prev_set = true;
+		}
+		x->isn_us = x->pkt.t_us;
 		x->stack_isn = d->seg.seq.v;
 		x->isn_stale = false;
 		x->ts_known = false;
@@ -1106,7 +1122,8 @@ static int build_opts(struct runner *x, const struct script_packet *p,
  * they are. The checksum is recomputed unless one is given.
  */
 static void break_segment(const struct script_break *b,
-                          const struct target_addrs *a, uint8_t *tcp,
+                          const struct tcp_addr *src,
+                          const struct tcp_addr *dst, uint8_t *tcp,
                           size_t tcp_len)
 {
 	uint16_t c;
@@ -1114,7 +1131,7 @@ static void break_segment(const struct script_break *b,
 	if (b->has_doff)
 		tcp_wire_set_doff(tcp, b->doff);
 	tcp_wire_set_csum(tcp, 0);
-	tcp_wire_tcp_csum_fill(&a->script_addr, &a->stack_addr, tcp, tcp_len);
+	tcp_wire_tcp_csum_fill(src, dst, tcp, tcp_len);
 	if (b->has_csum) {
 		tcp_wire_set_csum(tcp, b->csum);
 	} else if (b->bad_csum) {
@@ -1126,12 +1143,153 @@ static void break_segment(const struct script_break *b,
 	}
 }
 
+/*
+ * The addresses of an inbound packet: the run's, or "src=" / "dst=" of its
+ * "shakedown:" comment, which must be of the run's family. false after
+ * fail().
+ */
+static bool inbound_addrs(struct runner *x, const struct script_event *ev,
+                          struct tcp_addr *src, struct tcp_addr *dst)
+{
+	const struct script_break *b = &ev->u.pkt.brk;
+	const struct target_addrs *a = &x->o->topts.addrs;
+
+	*src = a->script_addr;
+	*dst = a->stack_addr;
+	if (b->has_src) {
+		memset(src, 0, sizeof(*src));
+		src->family = b->src.family;
+		memcpy(src->a, b->src.a, sizeof(src->a));
+	}
+	if (b->has_dst) {
+		memset(dst, 0, sizeof(*dst));
+		dst->family = b->dst.family;
+		memcpy(dst->a, b->dst.a, sizeof(dst->a));
+	}
+	if (src->family != a->stack_addr.family ||
+	    dst->family != a->stack_addr.family) {
+		fail(x, ev->line,
+		     "ip: expected %s addresses in src= and dst= (this run "
+		     "is %s), got %s",
+		     a->stack_addr.family == TCP_AF_INET6 ? "IPv6" : "IPv4",
+		     a->stack_addr.family == TCP_AF_INET6 ? "IPv6" : "IPv4",
+		     a->stack_addr.family == TCP_AF_INET6 ? "IPv4" : "IPv6");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * "ipopts=HEX": inserts the IPv4 options after the 20-byte header of the
+ * packet in x->out (ip_len + tcp_len bytes), padded with End of Option
+ * List to a multiple of 4 (RFC 791 3.1), and fixes IHL, total length and
+ * the header checksum. Returns the new header length, or 0 after fail().
+ */
+static size_t insert_ip_options(struct runner *x, const struct script_event *ev,
+                                size_t ip_len, size_t tcp_len)
+{
+	const struct script_break *b = &ev->u.pkt.brk;
+	size_t olen = ((size_t)b->ipopt_len + 3u) & ~(size_t)3u;
+
+	if (ip_len != TCP_IP4_HDR_MIN) {
+		fail(x, ev->line,
+		     "ipopts: expected an IPv4 run (IPv6 has extension "
+		     "headers, not options), got IPv6");
+		return 0;
+	}
+	if (ip_len + olen + tcp_len > 0xffffu) {
+		fail(x, ev->line, "ipopts: expected a packet below 64 KiB");
+		return 0;
+	}
+	memmove(x->out + ip_len + olen, x->out + ip_len, tcp_len);
+	memset(x->out + ip_len, 0, olen);
+	memcpy(x->out + ip_len, b->ipopts, b->ipopt_len);
+	ip_len += olen;
+	x->out[0] = (uint8_t)(0x40u | (ip_len / 4));
+	tcp_wire_wr16(x->out + 2, (uint16_t)(ip_len + tcp_len));
+	tcp_wire_wr16(x->out + 10, 0);
+	tcp_wire_wr16(x->out + 10,
+	              tcp_wire_csum_fold(tcp_wire_csum_add(0, x->out, ip_len)));
+	return ip_len;
+}
+
+/*
+ * "< icmp TYPE CODE [mtu N] [start:end(len)]": an ICMP (ICMPv6 in an IPv6
+ * run) error from the script's host (or "src=") quoting the IP header and
+ * the first 8 bytes (RFC 792) of the stack's segment start:end, with the
+ * run's ports (or "qsport=", "qdport=").
+ */
+static void ev_icmp(struct runner *x, const struct script_event *ev,
+                    uint64_t start)
+{
+	const struct script_packet *sp = &ev->u.pkt;
+	const struct script_icmp *ic = &sp->icmp;
+	const struct target_addrs *a = &x->o->topts.addrs;
+	bool v6 = a->stack_addr.family == TCP_AF_INET6;
+	int type = v6 ? ic->type6 : ic->type4;
+	int code = v6 ? ic->code6 : ic->code4;
+	uint8_t q[TCP_IP6_HDR + TCP_ICMP_QUOTE];
+	struct tcp_addr src, dst;
+	struct runlog_ev *e;
+	struct diag d;
+	size_t qhl, len;
+
+	if (type < 0 || code < 0) {
+		fail(x, ev->line,
+		     "icmp: expected a message that exists in %s, got '%s' "
+		     "(no %s counterpart)",
+		     v6 ? "ICMPv6" : "ICMP", ic->name, v6 ? "ICMPv6" : "ICMP");
+		return;
+	}
+	if (!inbound_addrs(x, ev, &src, &dst))
+		return;
+	/* The quoted packet: the stack's own, from it to the script. */
+	qhl = tcp_wire_ip_emit(&a->stack_addr, &a->script_addr, 64, 0, 0,
+	                       TCP_HDR_MIN + sp->len, q, sizeof(q));
+	if (qhl == 0) {
+		fail(x, ev->line,
+		     "len: expected a quoted segment that fits in one IP "
+		     "packet, got %" PRIu32 " payload bytes",
+		     sp->len);
+		return;
+	}
+	tcp_wire_wr16(q + qhl,
+	              sp->brk.has_qsport ? sp->brk.qsport : x->stack_port);
+	tcp_wire_wr16(q + qhl + 2,
+	              sp->brk.has_qdport ? sp->brk.qdport : a->script_port);
+	tcp_wire_wr32(q + qhl + 4, x->stack_isn + sp->seq_start);
+	len = tcp_wire_icmp_emit(&src, &dst, (uint8_t)type, (uint8_t)code,
+	                         ic->has_mtu ? ic->mtu : 0, q,
+	                         qhl + TCP_ICMP_QUOTE, x->out, sizeof(x->out));
+	if (len == 0) {
+		fail(x, ev->line, "icmp: the message could not be built");
+		return;
+	}
+	raw_add(x, x->ops->now_us(x->t), x->out, len);
+	e = log_add(x, RUNLOG_PKT, ev->line);
+	e->pkt.dir = '<';
+	e->pkt.seq = sp->seq_start;
+	e->pkt.len = sp->len;
+	snprintf(e->pkt.icmp, sizeof(e->pkt.icmp), "icmp %s", ic->name);
+	diag_clear(&d);
+	if (x->ops->inject(x->t, x->out, len, &d) < 0) {
+		e->failed = true;
+		fail_diag(x, ev->line, &d);
+		return;
+	}
+	take_notes(x, false);
+	log_state(x, e);
+	pend_poll(x);
+	ev_done(x, ev, start);
+}
+
 static void ev_inbound(struct runner *x, const struct script_event *ev)
 {
 	const struct script_packet *sp = &ev->u.pkt;
 	const struct target_addrs *a = &x->o->topts.addrs;
 	uint8_t opts[TCP_OPT_SPACE_MAX + 64];
 	uint64_t start, lo, hi;
+	struct tcp_addr src, dst;
 	struct tcp_seg seg;
 	struct runlog_ev *e;
 	struct diag d;
@@ -1141,6 +1299,12 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	if (!ev_window(x, ev, &start, &lo, &hi))
 		start = x->ops->now_us(x->t);
 	if (reach(x, start, ev->line) != 0)
+		return;
+	if (sp->is_icmp) {
+		ev_icmp(x, ev, start);
+		return;
+	}
+	if (!inbound_addrs(x, ev, &src, &dst))
 		return;
 	/* A SYN reaching no synchronized connection opens a new one. */
 	if ((sp->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN &&
@@ -1183,11 +1347,11 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	}
 	ip_len = a->script_addr.family == TCP_AF_INET6 ? TCP_IP6_HDR
 	                                               : TCP_IP4_HDR_MIN;
-	tcp_len = tcp_seg_emit(&seg, &a->script_addr, &a->stack_addr,
-	                       x->out + ip_len, sizeof(x->out) - ip_len);
+	tcp_len = tcp_seg_emit(&seg, &src, &dst, x->out + ip_len,
+	                       sizeof(x->out) - ip_len - SCRIPT_IPOPTS_MAX);
 	if (tcp_len == 0 ||
-	    tcp_wire_ip_emit(&a->script_addr, &a->stack_addr, 64, 0, x->ip_id++,
-	                     tcp_len, x->out, ip_len) != ip_len) {
+	    tcp_wire_ip_emit(&src, &dst, 64, 0, x->ip_id++, tcp_len, x->out,
+	                     ip_len) != ip_len) {
 		fail(x, ev->line,
 		     "len: expected a segment that fits in one IP packet, "
 		     "got %" PRIu32 " payload bytes",
@@ -1195,7 +1359,12 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 		return;
 	}
 	if (sp->brk.set)
-		break_segment(&sp->brk, a, x->out + ip_len, tcp_len);
+		break_segment(&sp->brk, &src, &dst, x->out + ip_len, tcp_len);
+	if (sp->brk.ipopt_len > 0) {
+		ip_len = insert_ip_options(x, ev, ip_len, tcp_len);
+		if (ip_len == 0)
+			return;
+	}
 	raw_add(x, x->ops->now_us(x->t), x->out, ip_len + tcp_len);
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';
@@ -1219,14 +1388,67 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	ev_done(x, ev, start);
 }
 
+/* "192.0.2.1" or "2001:db8::1"; "?" for anything else. */
+static void fmt_addr(const struct tcp_addr *a, char *buf, size_t n)
+{
+	if (!((a->family == TCP_AF_INET &&
+	       inet_ntop(AF_INET, a->a, buf, (socklen_t)n) != NULL) ||
+	      (a->family == TCP_AF_INET6 &&
+	       inet_ntop(AF_INET6, a->a, buf, (socklen_t)n) != NULL)))
+		snprintf(buf, n, "?");
+}
+
+/*
+ * "// shakedown: isn_delta=MIN~MAX" on an outbound SYN (MUST-8): the ISN
+ * of this connection minus the ISN of the one before, modulo 2^32.
+ */
+static bool check_isn_delta(struct runner *x, const struct script_event *ev)
+{
+	const struct script_break *b = &ev->u.pkt.brk;
+	char t1[32];
+	uint32_t dlt;
+
+	if (!x->isn_prev_set) {
+		fail(x, ev->line,
+		     "isn: expected an earlier connection's SYN to compare "
+		     "this ISN with (isn_delta=), got none");
+		return false;
+	}
+	dlt = x->stack_isn - x->isn_prev;
+	if (dlt < b->isn_delta_min || dlt > b->isn_delta_max) {
+		fail(x, ev->line,
+		     "isn: expected the ISN to advance by %" PRIu32 "~%" PRIu32
+		     " since the SYN of the connection before (%s s "
+		     "earlier), got %" PRIu32,
+		     b->isn_delta_min, b->isn_delta_max,
+		     fmt_time(x->isn_us - x->isn_prev_us, t1, sizeof(t1)), dlt);
+		return false;
+	}
+	return true;
+}
+
 /* Compares the stack's segment with the script's; false after fail(). */
 static bool compare(struct runner *x, const struct script_event *ev,
                     const struct run_seg *d, const struct runlog_pkt *lp)
 {
 	const struct script_packet *sp = &ev->u.pkt;
+	const struct target_addrs *a = &x->o->topts.addrs;
 	char w[RUN_PKT_TEXT], g[RUN_PKT_TEXT];
 	size_t k;
 
+	/* MUST-44, MUST-45: the connection's own addresses, every time. */
+	if (!tcp_addr_eq(&d->ip.src, &a->stack_addr) ||
+	    !tcp_addr_eq(&d->ip.dst, &a->script_addr)) {
+		char ws[48], wd[48], gs[48], gd[48];
+
+		fmt_addr(&a->stack_addr, ws, sizeof(ws));
+		fmt_addr(&a->script_addr, wd, sizeof(wd));
+		fmt_addr(&d->ip.src, gs, sizeof(gs));
+		fmt_addr(&d->ip.dst, gd, sizeof(gd));
+		fail(x, ev->line, "ip: expected %s > %s, got %s > %s", ws, wd,
+		     gs, gd);
+		return false;
+	}
 	if (d->seg.flags != sp->flags) {
 		fmt_flags(sp->flags, w, sizeof(w));
 		fmt_flags(d->seg.flags, g, sizeof(g));
@@ -1248,6 +1470,8 @@ static bool compare(struct runner *x, const struct script_event *ev,
 		     sp->ack, lp->ack);
 		return false;
 	}
+	if (sp->brk.has_isn_delta && !check_isn_delta(x, ev))
+		return false;
 	if (sp->has_win && d->seg.wnd != sp->win) {
 		fail(x, ev->line, "win: expected %" PRIu32 ", got %u", sp->win,
 		     (unsigned)d->seg.wnd);
@@ -1634,6 +1858,7 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	x->ops = o->target;
 	x->r = r;
 	x->isn_stale = true;
+	x->isn_us = UINT64_MAX; /* no SYN seen yet */
 	x->check_csum = true;
 	x->stack_port = o->topts.addrs.stack_port;
 	diag_clear(&d);

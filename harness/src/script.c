@@ -6,11 +6,13 @@
  */
 #include "shakedown/script.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "tcpref/wire.h"
 
@@ -422,17 +424,21 @@ static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
 	return 0;
 }
 
-/* "opts=HEX": hex bytes, two digits each, optionally separated by ','. */
-static int brk_opts(struct parser *p, size_t w, size_t e,
-                    struct script_break *b)
+/*
+ * "opts=HEX" and "ipopts=HEX": hex bytes, two digits each, optionally
+ * separated by ','; at most 'max' of them into buf, their number in *n.
+ */
+static int brk_hex(struct parser *p, size_t w, size_t e, const char *what,
+                   uint8_t *buf, uint8_t *n, size_t max)
 {
 	size_t i = w;
 
 	if (i == e)
 		return perr(p, w,
-		            "expected hex option bytes after 'opts=' (e.g. "
-		            "opts=fe00), got nothing");
-	b->opt_len = 0;
+		            "expected hex option bytes after '%s=' (e.g. "
+		            "%s=fe00), got nothing",
+		            what, what);
+	*n = 0;
 	while (i < e) {
 		int hi = hex_val((unsigned char)p->t[i]);
 		int lo = i + 1 < e ? hex_val((unsigned char)p->t[i + 1]) : -1;
@@ -444,54 +450,124 @@ static int brk_opts(struct parser *p, size_t w, size_t e,
 				return perr(
 				    p, i,
 				    "expected two hex digits per option "
-				    "byte in 'opts=', got an odd number");
+				    "byte in '%s=', got an odd number",
+				    what);
 			return perr(p, i,
-			            "expected a hex digit in 'opts=', got '%c'",
-			            p->t[at]);
+			            "expected a hex digit in '%s=', got '%c'",
+			            what, p->t[at]);
 		}
-		if (b->opt_len >= SCRIPT_BRK_OPTS_MAX)
+		if (*n >= max)
 			return perr(p, i,
-			            "too many option bytes in 'opts=' (at most "
-			            "%d)",
-			            SCRIPT_BRK_OPTS_MAX);
-		b->opts[b->opt_len++] = (uint8_t)(hi * 16 + lo);
+			            "too many option bytes in '%s=' (at most "
+			            "%zu)",
+			            what, max);
+		buf[(*n)++] = (uint8_t)(hi * 16 + lo);
 		i += 2;
 		if (i < e && p->t[i] == ',') {
 			i++;
 			if (i == e)
 				return perr(p, i,
 				            "expected a hex byte after ',' in "
-				            "'opts=', got nothing");
+				            "'%s=', got nothing",
+				            what);
 		}
 	}
-	b->has_opts = true;
 	return 0;
 }
 
+#define BRK_WORDS                                                              \
+	"bad_csum, csum=, opts=, doff=, src=, dst=, ipopts=, qsport=, "        \
+	"qdport= or isn_delta="
+
+/* "src=ADDR", "dst=ADDR": an IPv4 or IPv6 address in [w, e). */
+static int brk_addr(struct parser *p, size_t w, size_t e, const char *what,
+                    uint8_t *family, uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	size_t n = e - w;
+
+	memset(a, 0, 16);
+	*family = 0;
+	if (n == 0 || n >= sizeof(buf))
+		return perr(p, w,
+		            "expected an IPv4 or IPv6 address after '%s=', "
+		            "got %s",
+		            what, n == 0 ? "nothing" : "a longer word");
+	memcpy(buf, p->t + w, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		*family = TCP_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a) == 1) {
+		*family = TCP_AF_INET6;
+		return 0;
+	}
+	return perr(p, w,
+	            "expected an IPv4 or IPv6 address after '%s=', got '%s'",
+	            what, buf);
+}
+
+/* "isn_delta=MIN~MAX": two numbers below 2^32. */
+static int brk_range(struct parser *p, size_t w, size_t e,
+                     struct script_break *b)
+{
+	size_t t = w;
+
+	while (t < e && p->t[t] != '~')
+		t++;
+	if (t == e)
+		return perr(p, w,
+		            "expected 'MIN~MAX' after 'isn_delta=' (e.g. "
+		            "isn_delta=250000~2147483647)");
+	if (brk_number(p, w, t, UINT32_MAX, "isn_delta", &b->isn_delta_min) <
+	        0 ||
+	    brk_number(p, t + 1, e, UINT32_MAX, "isn_delta",
+	               &b->isn_delta_max) < 0)
+		return -1;
+	if (b->isn_delta_min > b->isn_delta_max)
+		return perr(p, w, "isn_delta=%u~%u: the range is empty",
+		            (unsigned)b->isn_delta_min,
+		            (unsigned)b->isn_delta_max);
+	b->has_isn_delta = true;
+	return 0;
+}
+
+static bool brk_is(const struct parser *p, size_t w, size_t eq, size_t e,
+                   const char *word, bool value)
+{
+	size_t n = strlen(word);
+
+	return eq - w == n && memcmp(p->t + w, word, n) == 0 &&
+	       (value ? eq < e : eq == e);
+}
+
 /*
- * "// shakedown: bad_csum csum=N opts=HEX doff=N" after an inbound packet
- * on the same line: how to break the segment (SYNTAX.md, "Broken
- * segments").
+ * "// shakedown: WORD ..." after a packet on the same line: how to break an
+ * inbound segment, its IP layer, the quote of an ICMP error, or what to
+ * check of an outbound SYN's ISN (SYNTAX.md, "Directives").
  */
 static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 {
 	struct script_event *ev;
+	struct script_packet *pk;
 	struct script_break *b;
 	bool any = false;
 
 	if (p->s->event_n == 0 || p->last_line != p->line)
 		return perr(p, kw,
-		            "a 'shakedown:' comment must follow an inbound "
-		            "packet on the same line");
+		            "a 'shakedown:' comment must follow a packet on "
+		            "the same line");
 	ev = &p->s->events[p->s->event_n - 1];
-	if (ev->kind != SCRIPT_EV_PACKET || ev->u.pkt.dir != '<')
+	if (ev->kind != SCRIPT_EV_PACKET)
 		return perr(p, kw,
-		            "a 'shakedown:' comment applies to inbound ('<') "
-		            "packets only");
-	b = &ev->u.pkt.brk;
+		            "a 'shakedown:' comment applies to packets only");
+	pk = &ev->u.pkt;
+	b = &pk->brk;
 	while (pos < end) {
 		size_t w, e, eq;
 		uint32_t v;
+		bool out_ok = false, tcp_only = false, icmp_only = false;
 
 		if (p->t[pos] == ' ' || p->t[pos] == '\t' ||
 		    p->t[pos] == '\r') {
@@ -506,15 +582,15 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 		for (eq = w; eq < e && p->t[eq] != '='; eq++)
 			;
 		any = true;
-		if (eq - w == 8 && memcmp(p->t + w, "bad_csum", 8) == 0 &&
-		    eq == e) {
+		if (brk_is(p, w, eq, e, "bad_csum", false)) {
+			tcp_only = true;
 			if (b->bad_csum || b->has_csum)
 				return perr(p, w,
 				            "checksum given twice in a "
 				            "'shakedown:' comment");
 			b->bad_csum = true;
-		} else if (eq - w == 4 && memcmp(p->t + w, "csum", 4) == 0 &&
-		           eq < e) {
+		} else if (brk_is(p, w, eq, e, "csum", true)) {
+			tcp_only = true;
 			if (b->bad_csum || b->has_csum)
 				return perr(p, w,
 				            "checksum given twice in a "
@@ -523,16 +599,18 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 				return -1;
 			b->has_csum = true;
 			b->csum = (uint16_t)v;
-		} else if (eq - w == 4 && memcmp(p->t + w, "opts", 4) == 0 &&
-		           eq < e) {
+		} else if (brk_is(p, w, eq, e, "opts", true)) {
+			tcp_only = true;
 			if (b->has_opts)
 				return perr(p, w,
 				            "'opts=' given twice in a "
 				            "'shakedown:' comment");
-			if (brk_opts(p, eq + 1, e, b) < 0)
+			if (brk_hex(p, eq + 1, e, "opts", b->opts, &b->opt_len,
+			            SCRIPT_BRK_OPTS_MAX) < 0)
 				return -1;
-		} else if (eq - w == 4 && memcmp(p->t + w, "doff", 4) == 0 &&
-		           eq < e) {
+			b->has_opts = true;
+		} else if (brk_is(p, w, eq, e, "doff", true)) {
+			tcp_only = true;
 			if (b->has_doff)
 				return perr(p, w,
 				            "'doff=' given twice in a "
@@ -541,18 +619,86 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 				return -1;
 			b->has_doff = true;
 			b->doff = (uint8_t)v;
+		} else if (brk_is(p, w, eq, e, "src", true) ||
+		           brk_is(p, w, eq, e, "dst", true)) {
+			bool src = p->t[w] == 's';
+			bool *has = src ? &b->has_src : &b->has_dst;
+
+			if (*has)
+				return perr(
+				    p, w,
+				    "'%s=' given twice in a 'shakedown:' "
+				    "comment",
+				    src ? "src" : "dst");
+			if (brk_addr(p, eq + 1, e, src ? "src" : "dst",
+			             src ? &b->src.family : &b->dst.family,
+			             src ? b->src.a : b->dst.a) < 0)
+				return -1;
+			*has = true;
+		} else if (brk_is(p, w, eq, e, "ipopts", true)) {
+			if (b->ipopt_len > 0)
+				return perr(p, w,
+				            "'ipopts=' given twice in a "
+				            "'shakedown:' comment");
+			if (brk_hex(p, eq + 1, e, "ipopts", b->ipopts,
+			            &b->ipopt_len, SCRIPT_IPOPTS_MAX) < 0)
+				return -1;
+		} else if (brk_is(p, w, eq, e, "qsport", true) ||
+		           brk_is(p, w, eq, e, "qdport", true)) {
+			bool sp = p->t[w + 1] == 's';
+			bool *has = sp ? &b->has_qsport : &b->has_qdport;
+
+			icmp_only = true;
+			if (*has)
+				return perr(p, w,
+				            "'%s=' given twice in a "
+				            "'shakedown:' comment",
+				            sp ? "qsport" : "qdport");
+			if (brk_number(p, eq + 1, e, 0xffff,
+			               sp ? "qsport" : "qdport", &v) < 0)
+				return -1;
+			*has = true;
+			*(sp ? &b->qsport : &b->qdport) = (uint16_t)v;
+		} else if (brk_is(p, w, eq, e, "isn_delta", true)) {
+			out_ok = true;
+			if (b->has_isn_delta)
+				return perr(p, w,
+				            "'isn_delta=' given twice in a "
+				            "'shakedown:' comment");
+			if (pk->dir != '>' ||
+			    (pk->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !=
+			        TCP_FLAG_SYN)
+				return perr(
+				    p, w,
+				    "'isn_delta=' applies to an outbound "
+				    "SYN ('> S') only");
+			if (brk_range(p, eq + 1, e, b) < 0)
+				return -1;
 		} else {
 			return perr(p, w,
-			            "expected bad_csum, csum=N, opts=HEX or "
-			            "doff=N in a 'shakedown:' comment, got "
-			            "'%.*s'",
+			            "expected " BRK_WORDS
+			            " in a 'shakedown:' comment, got '%.*s'",
 			            (int)(e - w > 20 ? 20 : e - w), p->t + w);
 		}
+		if (!out_ok && pk->dir != '<')
+			return perr(
+			    p, w,
+			    "'%.*s' applies to inbound ('<') packets only",
+			    (int)(eq - w > 20 ? 20 : eq - w), p->t + w);
+		if (tcp_only && pk->is_icmp)
+			return perr(
+			    p, w, "'%.*s' applies to TCP segments, not to ICMP",
+			    (int)(eq - w > 20 ? 20 : eq - w), p->t + w);
+		if (icmp_only && !pk->is_icmp)
+			return perr(p, w,
+			            "'%.*s' applies to ICMP errors ('< icmp') "
+			            "only",
+			            (int)(eq - w > 20 ? 20 : eq - w), p->t + w);
 	}
 	if (!any)
 		return perr(p, end,
-		            "expected bad_csum, csum=N, opts=HEX or doff=N "
-		            "after 'shakedown:', got the end of the line");
+		            "expected " BRK_WORDS
+		            " after 'shakedown:', got the end of the line");
 	b->set = true;
 	return 0;
 }
@@ -1089,6 +1235,225 @@ static int parse_options(struct parser *p, struct script_packet *pkt)
 	}
 }
 
+/*
+ * ICMP error types and codes by name, with their ICMP (RFC 792, RFC 1812
+ * 5.2.7.1) and ICMPv6 (RFC 4443) numbers; -1: no counterpart.
+ */
+struct icmp_name {
+	const char *name;
+	int16_t v4, v6;
+};
+
+static const struct icmp_name icmp_types[] = {
+	{ "unreachable", 3, 1 },     { "source_quench", 4, -1 },
+	{ "time_exceeded", 11, 3 },  { "parameter_problem", 12, 4 },
+	{ "packet_too_big", -1, 2 },
+};
+
+/* Destination Unreachable codes (frag_needed is Packet Too Big in v6). */
+static const struct icmp_name icmp_unreach_codes[] = {
+	{ "net_unreachable", 0, 0 },
+	{ "host_unreachable", 1, 3 },
+	{ "protocol_unreachable", 2, -1 },
+	{ "port_unreachable", 3, 4 },
+	{ "frag_needed", 4, 0 },
+	{ "source_route_failed", 5, -1 },
+	{ "net_unknown", 6, 0 },
+	{ "host_unknown", 7, 3 },
+	{ "host_isolated", 8, -1 },
+	{ "net_prohibited", 9, 1 },
+	{ "host_prohibited", 10, 1 },
+	{ "net_tos", 11, -1 },
+	{ "host_tos", 12, -1 },
+	{ "admin_prohibited", 13, 1 },
+};
+
+static const struct icmp_name icmp_time_codes[] = {
+	{ "ttl_exceeded", 0, 0 },
+	{ "reassembly_timeout", 1, 1 },
+};
+
+static const struct icmp_name *icmp_lookup(const struct icmp_name *t, size_t n,
+                                           const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+/* A TYPE or CODE word: a name of tab[], or a number 0..255 (both
+ * families). */
+static int icmp_word(struct parser *p, const struct icmp_name *tab, size_t n,
+                     const char *what, int16_t *v4, int16_t *v6)
+{
+	char name[SCRIPT_NAME_MAX];
+	size_t at = p->pos;
+	uint32_t v;
+
+	if (is_digit(peek(p))) {
+		if (read_u32(p, 255, &v, what, what) < 0)
+			return -1;
+		*v4 = *v6 = (int16_t)v;
+		return 0;
+	}
+	if (!is_ident_start(peek(p)) || read_ident(p, name) < 0)
+		return expected(p, what);
+	{
+		const struct icmp_name *e = icmp_lookup(tab, n, name);
+
+		if (e == NULL) {
+			p->pos = at;
+			return expected(p, what);
+		}
+		*v4 = e->v4;
+		*v6 = e->v6;
+	}
+	return 0;
+}
+
+/* The quoted segment "[start:end(len)]" of an ICMP error. */
+static int parse_quote(struct parser *p, struct script_packet *pkt)
+{
+	size_t start = p->pos;
+
+	if (expect_char(p, '[', "the quoted segment '[start:end(length)]'") <
+	        0 ||
+	    skip_space(p, false) < 0 ||
+	    read_u32(p, UINT32_MAX, &pkt->seq_start,
+	             "the quoted sequence range 'start:end(length)'",
+	             "sequence number") < 0 ||
+	    expect_char(p, ':', "':' in the quoted range 'start:end(length)'") <
+	        0 ||
+	    read_u32(p, UINT32_MAX, &pkt->seq_end,
+	             "the end of the quoted range 'start:end(length)'",
+	             "sequence number") < 0 ||
+	    expect_char(p, '(', "'(' and the length in 'start:end(length)'") <
+	        0 ||
+	    read_u32(p, UINT32_MAX, &pkt->len,
+	             "the length in 'start:end(length)'", "length") < 0 ||
+	    expect_char(p, ')', "')' after the length in 'start:end(length)'") <
+	        0 ||
+	    skip_space(p, false) < 0 ||
+	    expect_char(p, ']', "']' after the quoted segment") < 0)
+		return -1;
+	if (pkt->seq_end - pkt->seq_start != pkt->len)
+		return perr(
+		    p, start + 1,
+		    "sequence range %u:%u spans %u bytes but the length says %u",
+		    pkt->seq_start, pkt->seq_end, pkt->seq_end - pkt->seq_start,
+		    pkt->len);
+	return 0;
+}
+
+/*
+ * "< icmp TYPE [CODE] [mtu N] [start:end(length)]" (SYNTAX.md, "ICMP
+ * errors"): an error message about the stack's segment start:end.
+ */
+static int parse_icmp(struct parser *p, struct script_packet *pkt)
+{
+	struct script_icmp *ic = &pkt->icmp;
+	size_t tstart = p->pos, cstart;
+	char name[SCRIPT_NAME_MAX];
+
+	pkt->is_icmp = true;
+	if (pkt->dir != '<')
+		return perr(p, tstart - 4,
+		            "ICMP from the stack ('> icmp') is not checked: "
+		            "only inbound ICMP errors ('< icmp') exist");
+	if (skip_space(p, false) < 0)
+		return -1;
+	tstart = p->pos;
+	if (icmp_word(p, icmp_types, TCP_ARRAY_LEN(icmp_types),
+	              "an ICMP type (unreachable, source_quench, "
+	              "time_exceeded, parameter_problem, packet_too_big or "
+	              "a number)",
+	              &ic->type4, &ic->type6) < 0)
+		return -1;
+	snprintf(ic->name, sizeof(ic->name), "%.*s",
+	         (int)(p->pos - tstart < SCRIPT_NAME_MAX ? p->pos - tstart
+	                                                 : SCRIPT_NAME_MAX - 1),
+	         p->t + tstart);
+	ic->code4 = ic->code6 = 0;
+	if (skip_space(p, false) < 0)
+		return -1;
+	cstart = p->pos;
+	if (is_ident_start(peek(p)) || is_digit(peek(p))) {
+		const struct icmp_name *tab = NULL;
+		size_t n = 0;
+		int16_t c4, c6;
+		size_t save = p->pos;
+
+		if (is_ident_start(peek(p))) {
+			if (read_ident(p, name) < 0)
+				return -1;
+			p->pos = save;
+		}
+		if (!is_digit(peek(p)) && strcmp(name, "mtu") == 0)
+			goto after_code;
+		if (ic->type4 == 3) {
+			tab = icmp_unreach_codes;
+			n = TCP_ARRAY_LEN(icmp_unreach_codes);
+		} else if (ic->type4 == 11) {
+			tab = icmp_time_codes;
+			n = TCP_ARRAY_LEN(icmp_time_codes);
+		}
+		if (icmp_word(p, tab, n,
+		              tab == icmp_unreach_codes
+		                  ? "an unreachable code (net_unreachable, "
+		                    "host_unreachable, protocol_unreachable, "
+		                    "port_unreachable, frag_needed, ... or a "
+		                    "number)"
+		              : tab == icmp_time_codes
+		                  ? "a time_exceeded code (ttl_exceeded, "
+		                    "reassembly_timeout or a number)"
+		                  : "a code number",
+		              &c4, &c6) < 0)
+			return -1;
+		ic->code4 = c4;
+		ic->code6 = c6;
+		/* IPv6 has Packet Too Big where IPv4 has a code. */
+		if (tab == icmp_unreach_codes && c4 == 4 && c6 == 0 &&
+		    !is_digit(p->t[cstart])) {
+			ic->type6 = 2;
+			ic->code6 = 0;
+		}
+		if (tab == icmp_unreach_codes && c6 < 0)
+			ic->type6 = -1;
+		snprintf(ic->name, sizeof(ic->name), "%.*s",
+		         (int)(p->pos - tstart < SCRIPT_NAME_MAX
+		                   ? p->pos - tstart
+		                   : SCRIPT_NAME_MAX - 1),
+		         p->t + tstart);
+		if (skip_space(p, false) < 0)
+			return -1;
+	}
+after_code:
+	if (is_ident_start(peek(p))) {
+		size_t kw = p->pos;
+
+		if (read_ident(p, name) < 0)
+			return -1;
+		if (strcmp(name, "mtu") != 0) {
+			p->pos = kw;
+			return expected(p, "'mtu N' or the quoted segment "
+			                   "'[start:end(length)]'");
+		}
+		if (skip_space(p, false) < 0 ||
+		    read_u32(p, 0xffff, &ic->mtu, "a number after 'mtu'",
+		             "mtu") < 0 ||
+		    skip_space(p, false) < 0)
+			return -1;
+		ic->has_mtu = true;
+	}
+	if (parse_quote(p, pkt) < 0 || skip_space(p, false) < 0)
+		return -1;
+	if (!at_eol(p))
+		return expected(p, "the end of the line after the quoted "
+		                   "segment");
+	return 0;
+}
+
 static int parse_packet(struct parser *p, struct script_packet *pkt)
 {
 	size_t start;
@@ -1096,8 +1461,14 @@ static int parse_packet(struct parser *p, struct script_packet *pkt)
 
 	pkt->dir = (char)peek(p);
 	p->pos++;
-	if (skip_space(p, false) < 0 || parse_flags(p, pkt) < 0 ||
-	    skip_space(p, false) < 0)
+	if (skip_space(p, false) < 0)
+		return -1;
+	if (p->len - p->pos >= 4 && memcmp(p->t + p->pos, "icmp", 4) == 0 &&
+	    (p->len - p->pos == 4 || !is_ident_char(p->t[p->pos + 4]))) {
+		p->pos += 4;
+		return parse_icmp(p, pkt);
+	}
+	if (parse_flags(p, pkt) < 0 || skip_space(p, false) < 0)
 		return -1;
 	start = p->pos;
 	if (read_u32(p, UINT32_MAX, &pkt->seq_start,

@@ -35,6 +35,16 @@ int target_ref__errno(int tcp_err)
 		return ECONNREFUSED;
 	case TCP_ETIMEDOUT:
 		return ETIMEDOUT;
+	case TCP_ENETUNREACH:
+		return ENETUNREACH;
+	case TCP_EHOSTUNREACH:
+		return EHOSTUNREACH;
+	case TCP_ENOPROTOOPT:
+		return ENOPROTOOPT;
+	case TCP_EMSGSIZE:
+		return EMSGSIZE;
+	case TCP_EPROTO:
+		return EPROTO;
 	case TCP_ENOTCONN:
 		return ENOTCONN;
 	case TCP_ECLOSING:
@@ -486,8 +496,10 @@ static int try_write(struct target *t, struct ref_pending *p,
 		if (flush(t, d) != 0)
 			return -1;
 		if (n < 0) {
-			e = n == TCP_ERESET || n == TCP_ETIMEDOUT ||
-			            n == TCP_EREFUSED
+			/* An abortive end (RST, timeout, ICMP) reports its
+			 * error; a local close reports EPIPE. */
+			e = n != TCP_ECLOSING && n != TCP_ENOTCONN &&
+			            n != TCP_EINVAL
 			        ? sock_take_err(t, k)
 			        : EPIPE;
 			if (p->done_bytes)

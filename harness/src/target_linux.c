@@ -598,16 +598,52 @@ static int lx_advance_to(struct target *t, uint64_t t_us, struct diag *d)
 	return target_linux__wait(t, t_us, 0, -1, d) < 0 ? -1 : 0;
 }
 
+/*
+ * The Ethernet destination of an injected packet: the TAP's address, or
+ * for an IP destination that is broadcast or multicast (vectors of MUST-57)
+ * the group address a real link would use: ff:ff:ff:ff:ff:ff for an IPv4
+ * broadcast (255.255.255.255 or the TAP subnet's 192.0.2.255),
+ * 01:00:5e + 23 bits for IPv4 multicast (RFC 1112 6.4), 33:33 + 32 bits
+ * for IPv6 multicast (RFC 2464 7).
+ */
+static void dst_mac(const struct target *t, const uint8_t *pkt, size_t len,
+                    uint8_t mac[6])
+{
+	memcpy(mac, t->tap_mac, 6);
+	if (len >= 20 && (pkt[0] >> 4) == 4) {
+		const uint8_t *d = pkt + 16;
+
+		if ((d[0] == 255 && d[1] == 255 && d[2] == 255 &&
+		     d[3] == 255) ||
+		    (d[0] == 192 && d[1] == 0 && d[2] == 2 && d[3] == 255)) {
+			memset(mac, 0xff, 6);
+		} else if ((d[0] & 0xf0) == 0xe0) {
+			mac[0] = 0x01;
+			mac[1] = 0x00;
+			mac[2] = 0x5e;
+			mac[3] = d[1] & 0x7f;
+			mac[4] = d[2];
+			mac[5] = d[3];
+		}
+	} else if (len >= 40 && (pkt[0] >> 4) == 6 && pkt[24] == 0xff) {
+		mac[0] = 0x33;
+		mac[1] = 0x33;
+		memcpy(mac + 2, pkt + 36, 4);
+	}
+}
+
 static int lx_inject(struct target *t, const uint8_t *pkt, size_t len,
                      struct diag *d)
 {
 	uint8_t buf[TARGET_PKT_MAX + FRAME_ETH_HDR];
+	uint8_t mac[6];
 	char err[160];
 	size_t n, patched = 0;
 	ssize_t w;
 
-	n = frame_build(t->fb, t->tap_mac, t->peer_mac, pkt, len, buf,
-	                sizeof(buf), &patched, err, sizeof(err));
+	dst_mac(t, pkt, len, mac);
+	n = frame_build(t->fb, mac, t->peer_mac, pkt, len, buf, sizeof(buf),
+	                &patched, err, sizeof(err));
 	if (n == 0)
 		return diag_set(d, "", 0, 0, NULL, 0, "linux: frame: %s", err);
 	do {

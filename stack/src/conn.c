@@ -839,7 +839,9 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 */
 	if (c->rtx_first_us != TCP_NO_DEADLINE &&
 	    now_us - c->rtx_first_us >= limit) {
-		tcp_conn__close_now(c, env, now_us, TCP_ETIMEDOUT,
+		/* SHLD-25: a soft ICMP error explains the timeout best. */
+		tcp_conn__close_now(c, env, now_us,
+		                    c->icmp_err ? c->icmp_err : TCP_ETIMEDOUT,
 		                    TCP_CAUSE_TIMEOUT_USER);
 		return;
 	}
@@ -956,7 +958,8 @@ static void on_keepalive_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	/* MUST-29: one unanswered probe proves nothing; give up after many. */
 	if (c->ka_sent >= c->cfg->keepalive_probes) {
-		tcp_conn__close_now(c, env, now_us, TCP_ETIMEDOUT,
+		tcp_conn__close_now(c, env, now_us,
+		                    c->icmp_err ? c->icmp_err : TCP_ETIMEDOUT,
 		                    TCP_CAUSE_TIMEOUT_KEEPALIVE);
 		return;
 	}
@@ -1278,6 +1281,7 @@ void tcp_conn_status(const struct tcp_conn *c, struct tcp_status *st)
 	}
 	st->urgent_signal = (c->fl & TCP_CF_URG_SIGNAL) != 0;
 	st->soft_error = (c->fl & TCP_CF_SOFT_ERROR) != 0;
+	st->icmp_err = c->icmp_err;
 	st->peer_fin = (c->fl & TCP_CF_FIN_RCVD) != 0;
 	st->err = c->err;
 	st->srtt_us = c->srtt_us;
@@ -1285,6 +1289,39 @@ void tcp_conn_status(const struct tcp_conn *c, struct tcp_status *st)
 	st->cwnd = c->cwnd;
 	st->ssthresh = c->ssthresh;
 	st->snd_mss = c->snd_mss;
+}
+
+/* ---- ICMP errors (RFC 9293 3.9.2.2) ------------------------------------ */
+
+struct tcp_verdict tcp_conn_icmp(struct tcp_conn *c, const struct tcp_env *env,
+                                 uint64_t now_us, int cls, int err,
+                                 tcp_seq qseq)
+{
+	/* MUST-55: Source Quench is discarded whatever it quotes. */
+	if (cls == TCP_ICMP_QUENCH)
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_ICMP_QUENCH);
+	if (cls != TCP_ICMP_SOFT && cls != TCP_ICMP_HARD)
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_ICMP_IGNORED);
+	/* MUST-54: it must concern a connection that sends. */
+	if (c->state == TCP_CLOSED || c->state == TCP_LISTEN)
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_ICMP_NO_CONN);
+	/* RFC 5927 4.1: it must quote a segment still unacknowledged (none
+	 * is in TIME-WAIT, where SND.UNA = SND.MAX). */
+	if (!(tcp_seq_le(c->snd_una, qseq) && tcp_seq_lt(qseq, c->snd_max)))
+		return tcp_conn__drop(c, env, now_us, TCP_DISP_DROP,
+		                      TCP_WHY_ICMP_SEQ);
+	if (cls == TCP_ICMP_SOFT) {
+		/* MUST-56: no abort; SHLD-25: keep it for the user. */
+		c->icmp_err = err;
+		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+	}
+	/* SHLD-26: a hard error aborts; the peer cannot be reached, so
+	 * nothing is sent (3.10.5's RST would go nowhere). */
+	tcp_conn__close_now(c, env, now_us, err, TCP_CAUSE_ICMP_HARD_ERROR);
+	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
 }
 
 void tcp_conn_set_nodelay(struct tcp_conn *c, bool on)

@@ -412,6 +412,7 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 	    tcp_seq_eq(ack, c->snd_max) ? TCP_NO_DEADLINE : now_us;
 	c->persist_shift = 0;
 	c->fl &= ~TCP_CF_SOFT_ERROR;
+	c->icmp_err = 0; /* new data got through: the soft error is stale */
 
 	/* RFC 5681 3.1 / 3.2 and RFC 6582 3.2 (MUST-19). */
 	if (c->fl & TCP_CF_RECOVERY) {

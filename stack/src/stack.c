@@ -665,6 +665,42 @@ struct tcp_verdict tcp_stack_input(struct tcp_stack *st,
 	return count(st, input_seg(st, env, now_us, src, dst, seg, out));
 }
 
+struct tcp_verdict tcp_stack_icmp_input(struct tcp_stack *st,
+                                        const struct tcp_env *env,
+                                        uint64_t now_us,
+                                        const struct tcp_icmp_info *ic)
+{
+	struct tcp_tuple t;
+	struct tcp_stack_slot *s;
+	struct tcp_verdict v;
+	int cls, err, h;
+
+	cls = (int)tcp_icmp_classify(ic->family, ic->type, ic->code, &err);
+	if (cls == TCP_ICMP_QUENCH) /* MUST-55, before any lookup */
+		return count(st, stack_drop(env, now_us, NULL, TCP_DISP_DROP,
+		                            TCP_WHY_ICMP_QUENCH));
+	if (cls == TCP_ICMP_IGNORE)
+		return count(st, stack_drop(env, now_us, NULL, TCP_DISP_DROP,
+		                            TCP_WHY_ICMP_IGNORED));
+	/* MUST-54: the quoted segment is one we sent, so its source is the
+	 * local end of the connection and its destination the remote one. */
+	memset(&t, 0, sizeof(t));
+	t.laddr = ic->qsrc;
+	t.raddr = ic->qdst;
+	t.lport = ic->qsport;
+	t.rport = ic->qdport;
+	h = tcp_stack_demux(st, &t);
+	if (h < 0 || st->slots[h].listener ||
+	    !tcp_tuple_eq(&st->slots[h].conn.tuple, &t))
+		return count(st, stack_drop(env, now_us, NULL, TCP_DISP_DROP,
+		                            TCP_WHY_ICMP_NO_CONN));
+	s = &st->slots[h];
+	v = tcp_conn_icmp(&s->conn, env, now_us, cls, err,
+	                  (tcp_seq){ ic->qseq });
+	slot_update(st, (uint32_t)h);
+	return count(st, v);
+}
+
 struct tcp_verdict tcp_stack_input_packet(struct tcp_stack *st,
                                           const struct tcp_env *env,
                                           uint64_t now_us, const uint8_t *pkt,
@@ -674,6 +710,27 @@ struct tcp_verdict tcp_stack_input_packet(struct tcp_stack *st,
 	struct tcp_seg seg;
 	enum tcp_why why;
 
+	/* RFC 9293 3.9.2.2: ICMP and ICMPv6 errors go to their connection. */
+	if (len >= TCP_IP6_HDR && (pkt[0] >> 4) == 6 &&
+	    pkt[6] == TCP_IPPROTO_ICMPV6) {
+		struct tcp_icmp_info ic;
+
+		why = tcp_wire_icmp_parse(pkt, len, &ic);
+		if (why != TCP_WHY_NONE)
+			return count(st, stack_drop(env, now_us, NULL,
+			                            TCP_DISP_DROP, why));
+		return tcp_stack_icmp_input(st, env, now_us, &ic);
+	}
+	if (len >= TCP_IP4_HDR_MIN && (pkt[0] >> 4) == 4 &&
+	    pkt[9] == TCP_IPPROTO_ICMP) {
+		struct tcp_icmp_info ic;
+
+		why = tcp_wire_icmp_parse(pkt, len, &ic);
+		if (why != TCP_WHY_NONE)
+			return count(st, stack_drop(env, now_us, NULL,
+			                            TCP_DISP_DROP, why));
+		return tcp_stack_icmp_input(st, env, now_us, &ic);
+	}
 	why = tcp_wire_ip_parse(pkt, len, &ip);
 	if (why != TCP_WHY_NONE)
 		return count(st,

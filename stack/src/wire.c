@@ -186,8 +186,9 @@ uint16_t tcp_wire_csum_fold(uint32_t sum)
  * header. The family of 'src' picks the layout; anything other than IPv6 is
  * summed as IPv4.
  */
-static uint32_t tcp_wire_pseudo_sum(const struct tcp_addr *src,
-                                    const struct tcp_addr *dst, size_t len)
+static uint32_t pseudo_sum(const struct tcp_addr *src,
+                           const struct tcp_addr *dst, size_t len,
+                           uint8_t proto)
 {
 	uint8_t tail[8];
 	uint32_t sum;
@@ -199,15 +200,21 @@ static uint32_t tcp_wire_pseudo_sum(const struct tcp_addr *src,
 		tail[4] = 0;
 		tail[5] = 0;
 		tail[6] = 0;
-		tail[7] = TCP_IPPROTO_TCP;
+		tail[7] = proto;
 		return tcp_wire_csum_add(sum, tail, 8);
 	}
 	sum = tcp_wire_csum_add(0, src->a, 4);
 	sum = tcp_wire_csum_add(sum, dst->a, 4);
 	tail[0] = 0;
-	tail[1] = TCP_IPPROTO_TCP;
+	tail[1] = proto;
 	tcp_wire_wr16(tail + 2, (uint16_t)len);
 	return tcp_wire_csum_add(sum, tail, 4);
+}
+
+static uint32_t tcp_wire_pseudo_sum(const struct tcp_addr *src,
+                                    const struct tcp_addr *dst, size_t len)
+{
+	return pseudo_sum(src, dst, len, TCP_IPPROTO_TCP);
 }
 
 /*
@@ -324,7 +331,7 @@ int tcp_wire_opt_next(struct tcp_wire_opt_iter *it, struct tcp_wire_opt *o)
  * in itself (IHL < 5, total length < IHL) is BAD_IP.
  */
 static enum tcp_why tcp_wire_ip4_parse(const uint8_t *pkt, size_t len,
-                                       struct tcp_ip_info *ip)
+                                       struct tcp_ip_info *ip, uint8_t proto)
 {
 	size_t ihl, total;
 	uint16_t frag;
@@ -343,7 +350,7 @@ static enum tcp_why tcp_wire_ip4_parse(const uint8_t *pkt, size_t len,
 		return TCP_WHY_TRUNCATED;
 	if (tcp_wire_csum_fold(tcp_wire_csum_add(0, pkt, ihl)) != 0)
 		return TCP_WHY_BAD_IP;
-	if (pkt[9] != TCP_IPPROTO_TCP)
+	if (pkt[9] != proto)
 		return TCP_WHY_NOT_IP;
 	/* MF (0x2000) or a nonzero fragment offset: we do not reassemble. */
 	frag = tcp_wire_rd16(pkt + 6);
@@ -365,7 +372,7 @@ static enum tcp_why tcp_wire_ip4_parse(const uint8_t *pkt, size_t len,
 
 /* IPv6 (RFC 8200 3). Extension headers are not followed. */
 static enum tcp_why tcp_wire_ip6_parse(const uint8_t *pkt, size_t len,
-                                       struct tcp_ip_info *ip)
+                                       struct tcp_ip_info *ip, uint8_t proto)
 {
 	size_t plen;
 
@@ -374,7 +381,7 @@ static enum tcp_why tcp_wire_ip6_parse(const uint8_t *pkt, size_t len,
 	plen = tcp_wire_rd16(pkt + 4);
 	if (plen > len - TCP_IP6_HDR)
 		return TCP_WHY_TRUNCATED;
-	if (pkt[6] != TCP_IPPROTO_TCP)
+	if (pkt[6] != proto)
 		return TCP_WHY_NOT_IP;
 
 	ip->src.family = TCP_AF_INET6;
@@ -399,9 +406,9 @@ enum tcp_why tcp_wire_ip_parse(const uint8_t *pkt, size_t len,
 		return TCP_WHY_TRUNCATED;
 	switch (pkt[0] >> 4) {
 	case 4:
-		return tcp_wire_ip4_parse(pkt, len, ip);
+		return tcp_wire_ip4_parse(pkt, len, ip, TCP_IPPROTO_TCP);
 	case 6:
-		return tcp_wire_ip6_parse(pkt, len, ip);
+		return tcp_wire_ip6_parse(pkt, len, ip, TCP_IPPROTO_TCP);
 	default:
 		return TCP_WHY_NOT_IP;
 	}
@@ -451,4 +458,212 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
 		return TCP_IP6_HDR;
 	}
 	return 0;
+}
+
+/* ---- ICMP errors (RFC 792, RFC 4443; RFC 9293 3.9.2.2) ------------------ */
+
+/*
+ * The packet an ICMP error quotes: an IP header of the outer family whose
+ * protocol is TCP, then at least the first 8 bytes of the TCP header. Only
+ * what demultiplexing needs is checked; routers may have changed the rest
+ * (TTL, checksum) and may quote less than the whole segment.
+ */
+static enum tcp_why icmp_quoted(const uint8_t *q, size_t n, uint8_t family,
+                                struct tcp_icmp_info *ic)
+{
+	size_t hl;
+
+	if (family == TCP_AF_INET) {
+		if (n < TCP_IP4_HDR_MIN || (q[0] >> 4) != 4)
+			return TCP_WHY_ICMP_BAD;
+		hl = (size_t)(q[0] & 0x0fu) * 4;
+		if (hl < TCP_IP4_HDR_MIN || hl > n)
+			return TCP_WHY_ICMP_BAD;
+		/* A later fragment quotes no TCP header. */
+		if (q[9] != TCP_IPPROTO_TCP || (tcp_wire_rd16(q + 6) & 0x1fffu))
+			return TCP_WHY_ICMP_IGNORED;
+		ic->qsrc.family = ic->qdst.family = TCP_AF_INET;
+		memcpy(ic->qsrc.a, q + 12, 4);
+		memcpy(ic->qdst.a, q + 16, 4);
+	} else {
+		if (n < TCP_IP6_HDR || (q[0] >> 4) != 6)
+			return TCP_WHY_ICMP_BAD;
+		hl = TCP_IP6_HDR;
+		if (q[6] != TCP_IPPROTO_TCP)
+			return TCP_WHY_ICMP_IGNORED;
+		ic->qsrc.family = ic->qdst.family = TCP_AF_INET6;
+		memcpy(ic->qsrc.a, q + 8, 16);
+		memcpy(ic->qdst.a, q + 24, 16);
+	}
+	if (n - hl < TCP_ICMP_QUOTE)
+		return TCP_WHY_ICMP_BAD;
+	ic->qsport = tcp_wire_rd16(q + hl);
+	ic->qdport = tcp_wire_rd16(q + hl + 2);
+	ic->qseq = tcp_wire_rd32(q + hl + 4);
+	return TCP_WHY_NONE;
+}
+
+/* Whether ICMP type t (of the family) is an error message TCP may act on. */
+static bool icmp_is_error(uint8_t family, uint8_t t)
+{
+	if (family == TCP_AF_INET)
+		return t == TCP_ICMP4_UNREACH || t == TCP_ICMP4_QUENCH ||
+		       t == TCP_ICMP4_TIME_EXCEEDED ||
+		       t == TCP_ICMP4_PARAM_PROBLEM;
+	return t == TCP_ICMP6_UNREACH || t == TCP_ICMP6_TOO_BIG ||
+	       t == TCP_ICMP6_TIME_EXCEEDED || t == TCP_ICMP6_PARAM_PROBLEM;
+}
+
+/* *ic is zeroed first, so it holds nothing stale after a refusal. */
+enum tcp_why tcp_wire_icmp_parse(const uint8_t *pkt, size_t len,
+                                 struct tcp_icmp_info *ic)
+{
+	struct tcp_ip_info ip;
+	const uint8_t *m;
+	enum tcp_why why;
+	uint32_t sum;
+
+	memset(ic, 0, sizeof(*ic));
+	if (pkt == NULL || len < 1)
+		return TCP_WHY_TRUNCATED;
+	memset(&ip, 0, sizeof(ip));
+	if ((pkt[0] >> 4) == 4)
+		why = tcp_wire_ip4_parse(pkt, len, &ip, TCP_IPPROTO_ICMP);
+	else if ((pkt[0] >> 4) == 6)
+		why = tcp_wire_ip6_parse(pkt, len, &ip, TCP_IPPROTO_ICMPV6);
+	else
+		why = TCP_WHY_NOT_IP;
+	if (why != TCP_WHY_NONE)
+		return why;
+	/* ip.tcp and ip.tcp_len are the ICMP message here. */
+	m = ip.tcp;
+	if (ip.tcp_len < TCP_ICMP_HDR)
+		return TCP_WHY_ICMP_BAD;
+	ic->family = ip.src.family;
+	sum = ic->family == TCP_AF_INET6
+	          ? pseudo_sum(&ip.src, &ip.dst, ip.tcp_len, TCP_IPPROTO_ICMPV6)
+	          : 0;
+	if (tcp_wire_csum_fold(tcp_wire_csum_add(sum, m, ip.tcp_len)) != 0)
+		return TCP_WHY_ICMP_BAD;
+	ic->src = ip.src;
+	ic->dst = ip.dst;
+	ic->type = m[0];
+	ic->code = m[1];
+	ic->info = tcp_wire_rd32(m + 4);
+	if (!icmp_is_error(ic->family, ic->type))
+		return TCP_WHY_ICMP_IGNORED;
+	return icmp_quoted(m + TCP_ICMP_HDR, ip.tcp_len - TCP_ICMP_HDR,
+	                   ic->family, ic);
+}
+
+/*
+ * RFC 9293 3.9.2.2. IPv4: Source Quench is discarded (MUST-55);
+ * Destination Unreachable codes 0, 1, 5, Time Exceeded and Parameter
+ * Problem are soft (MUST-56, SHLD-25); Destination Unreachable codes 2-4
+ * are hard (SHLD-26). The RFC names no class for the other Destination
+ * Unreachable codes (6-15: unknown network or host, administratively
+ * prohibited, ...); the reference treats them as soft, the choice that
+ * never loses a connection. ICMPv6: Destination Unreachable codes 0 and 3,
+ * Time Exceeded and Parameter Problem codes 0-2 are soft; code 4 (port
+ * unreachable, RFC 4443 3.1) is the counterpart of IPv4's code 3 and is
+ * hard; the other unreachable codes are soft like IPv4's 6-15. Packet Too
+ * Big is path MTU discovery (RFC 8201), which the reference does not do.
+ * Codes 4 of IPv4 (fragmentation needed) stay hard as the RFC lists them:
+ * the reference does no path MTU discovery (RFC 1191) either.
+ */
+enum tcp_icmp_class tcp_icmp_classify(uint8_t family, uint8_t type,
+                                      uint8_t code, int *err)
+{
+	*err = 0;
+	if (family == TCP_AF_INET) {
+		switch (type) {
+		case TCP_ICMP4_QUENCH:
+			return TCP_ICMP_QUENCH;
+		case TCP_ICMP4_UNREACH:
+			switch (code) {
+			case 0:
+				*err = TCP_ENETUNREACH;
+				return TCP_ICMP_SOFT;
+			case 2:
+				*err = TCP_ENOPROTOOPT;
+				return TCP_ICMP_HARD;
+			case 3:
+				*err = TCP_EREFUSED;
+				return TCP_ICMP_HARD;
+			case 4:
+				*err = TCP_EMSGSIZE;
+				return TCP_ICMP_HARD;
+			default:
+				*err = TCP_EHOSTUNREACH;
+				return TCP_ICMP_SOFT;
+			}
+		case TCP_ICMP4_TIME_EXCEEDED:
+			*err = TCP_EHOSTUNREACH;
+			return TCP_ICMP_SOFT;
+		case TCP_ICMP4_PARAM_PROBLEM:
+			*err = TCP_EPROTO;
+			return TCP_ICMP_SOFT;
+		default:
+			return TCP_ICMP_IGNORE;
+		}
+	}
+	switch (type) {
+	case TCP_ICMP6_UNREACH:
+		if (code == 4) {
+			*err = TCP_EREFUSED;
+			return TCP_ICMP_HARD;
+		}
+		*err = code == 0 ? TCP_ENETUNREACH : TCP_EHOSTUNREACH;
+		return TCP_ICMP_SOFT;
+	case TCP_ICMP6_TIME_EXCEEDED:
+		*err = TCP_EHOSTUNREACH;
+		return TCP_ICMP_SOFT;
+	case TCP_ICMP6_PARAM_PROBLEM:
+		*err = TCP_EPROTO;
+		return TCP_ICMP_SOFT;
+	default:
+		return TCP_ICMP_IGNORE;
+	}
+}
+
+size_t tcp_wire_icmp_emit(const struct tcp_addr *src,
+                          const struct tcp_addr *dst, uint8_t type,
+                          uint8_t code, uint32_t info, const uint8_t *quoted,
+                          size_t qlen, uint8_t *buf, size_t cap)
+{
+	size_t hl, mlen;
+	uint8_t *m;
+	uint32_t sum;
+
+	if (src->family != dst->family ||
+	    (src->family != TCP_AF_INET && src->family != TCP_AF_INET6))
+		return 0;
+	hl = src->family == TCP_AF_INET ? TCP_IP4_HDR_MIN : TCP_IP6_HDR;
+	mlen = TCP_ICMP_HDR + qlen;
+	if (cap < hl || mlen > cap - hl ||
+	    tcp_wire_ip_emit(src, dst, 64, 0, 0, mlen, buf, cap) != hl)
+		return 0;
+	if (src->family == TCP_AF_INET) {
+		buf[9] = TCP_IPPROTO_ICMP;
+		tcp_wire_wr16(buf + 6, 0); /* no DF on an error report */
+		tcp_wire_wr16(buf + 10, 0);
+		tcp_wire_wr16(buf + 10,
+		              tcp_wire_csum_fold(
+		                  tcp_wire_csum_add(0, buf, TCP_IP4_HDR_MIN)));
+	} else {
+		buf[6] = TCP_IPPROTO_ICMPV6;
+	}
+	m = buf + hl;
+	m[0] = type;
+	m[1] = code;
+	tcp_wire_wr16(m + 2, 0);
+	tcp_wire_wr32(m + 4, info);
+	if (qlen > 0)
+		memcpy(m + TCP_ICMP_HDR, quoted, qlen);
+	sum = src->family == TCP_AF_INET6
+	          ? pseudo_sum(src, dst, mlen, TCP_IPPROTO_ICMPV6)
+	          : 0;
+	tcp_wire_wr16(m + 2,
+	              tcp_wire_csum_fold(tcp_wire_csum_add(sum, m, mlen)));
+	return hl + mlen;
 }

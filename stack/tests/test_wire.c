@@ -153,7 +153,8 @@ static void test_types_cause_and_err_names_known_and_unknown(void **state)
 	assert_string_equal("ERESET", tcp_err_name(TCP_ERESET));
 	assert_string_equal("connection reset", tcp_err_str(TCP_ERESET));
 	assert_string_equal("EADDRNOTAVAIL", tcp_err_name(-12));
-	assert_string_equal("?", tcp_err_name(-13));
+	assert_string_equal("EPROTO", tcp_err_name(-17));
+	assert_string_equal("?", tcp_err_name(-18));
 	assert_string_equal("?", tcp_err_name(1));
 	assert_string_equal("unknown error", tcp_err_str(-99));
 }

@@ -27,6 +27,9 @@ struct runlog_pkt {
 	uint32_t ack;   /* relative to the receiver's ISN */
 	uint32_t win;   /* window field as sent */
 	char opts[128]; /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
+	/* An ICMP error instead of a segment: "icmp unreachable
+	 * port_unreachable"; seq and len then give the quoted range. */
+	char icmp[48];
 };
 
 enum runlog_kind {

@@ -86,8 +86,24 @@ struct script_opt {
  */
 #define SCRIPT_BRK_OPTS_MAX 40 /* raw option bytes ("opts=") */
 
+#define SCRIPT_IPOPTS_MAX 40 /* IPv4 option bytes ("ipopts=") */
+
 struct script_break {
-	bool set;      /* any directive given */
+	bool set; /* any directive given */
+	/* IP layer, inbound: "src=ADDR", "dst=ADDR", "ipopts=HEX". */
+	bool has_src, has_dst;
+	struct {
+		uint8_t family; /* 4 or 6 (TCP_AF_INET, TCP_AF_INET6) */
+		uint8_t a[16];  /* network byte order */
+	} src, dst;
+	uint8_t ipopt_len; /* > 0: these IPv4 options, padded to 4 bytes */
+	uint8_t ipopts[SCRIPT_IPOPTS_MAX];
+	/* ICMP errors: "qsport=N", "qdport=N" replace the quoted ports. */
+	bool has_qsport, has_qdport;
+	uint16_t qsport, qdport;
+	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "ISN clock"). */
+	bool has_isn_delta;
+	uint32_t isn_delta_min, isn_delta_max;
 	bool bad_csum; /* "bad_csum": a checksum that is always wrong */
 	bool has_csum; /* "csum=N": this checksum field, as is */
 	uint16_t csum;
@@ -98,8 +114,24 @@ struct script_break {
 	uint8_t doff;
 };
 
+/*
+ * "< icmp TYPE [CODE] [mtu N] [start:end(len)]": an ICMP (or, in an IPv6
+ * run, ICMPv6) error quoting the stack's segment start:end. Named types
+ * and codes have a number for each family; -1 where one family has no
+ * counterpart (source_quench in IPv6), which the runner reports.
+ */
+struct script_icmp {
+	int16_t type4, code4;       /* ICMP (RFC 792) */
+	int16_t type6, code6;       /* ICMPv6 (RFC 4443) */
+	char name[SCRIPT_NAME_MAX]; /* "unreachable port_unreachable" */
+	bool has_mtu;               /* "mtu N": the next-hop MTU field */
+	uint32_t mtu;
+};
+
 struct script_packet {
-	char dir;           /* '<' inbound (to the stack), '>' outbound */
+	char dir;     /* '<' inbound (to the stack), '>' outbound */
+	bool is_icmp; /* an ICMP error (inbound only), see icmp */
+	struct script_icmp icmp;
 	uint16_t flags;     /* TCP_FLAG_* from tcpref/wire.h */
 	uint32_t seq_start; /* relative to the sender's ISN */
 	uint32_t seq_end;

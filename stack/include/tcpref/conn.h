@@ -236,8 +236,9 @@ struct tcp_tw_prev {
 
 struct tcp_conn {
 	enum tcp_state state;
-	uint32_t fl; /* TCP_CF_* */
-	int err;     /* pending error for the user: ERESET, EREFUSED, ... */
+	uint32_t fl;  /* TCP_CF_* */
+	int err;      /* pending error for the user: ERESET, EREFUSED, ... */
+	int icmp_err; /* last soft ICMP error (SHLD-25), 0 when none */
 	const struct tcp_cfg *cfg; /* borrowed; outlives the connection */
 	struct tcp_tuple tuple;
 	struct tcp_tuple listen_tuple; /* the passive OPEN's sockets */
@@ -394,6 +395,7 @@ struct tcp_status {
 	uint32_t urgent_bytes; /* unread urgent data (MUST-33) */
 	bool urgent_signal;    /* urgent pointer advanced (MUST-32) */
 	bool soft_error;       /* R1 passed (MUST-47, SHLD-9) */
+	int icmp_err;          /* last soft ICMP error (SHLD-25), or 0 */
 	bool peer_fin;         /* peer closed gracefully (MUST-12) */
 	int err;               /* pending ERESET etc.: abortive end */
 	uint32_t srtt_us, rto_us, cwnd, ssthresh;
@@ -418,6 +420,27 @@ struct tcp_verdict tcp_conn_input(struct tcp_conn *c, const struct tcp_env *env,
                                   uint64_t now_us, const struct tcp_tuple *t,
                                   const struct tcp_seg *seg,
                                   struct tcp_out *out);
+
+/*
+ * An ICMP error about this connection (RFC 9293 3.9.2.2, MUST-54), already
+ * demultiplexed by the quoted 4-tuple and classed by tcp_icmp_classify()
+ * ('cls' is an enum tcp_icmp_class, 'err' the error it gave); qseq is the
+ * quoted sequence number. RFC 5927 4.1: the error is acted on only when
+ * SND.UNA =< qseq < SND.MAX (SND.MAX rather than SND.NXT: after a timeout
+ * SND.NXT is pulled back while the segments beyond it are still out).
+ * Source Quench is discarded (MUST-55). A soft error never aborts
+ * (MUST-56); it is kept for the user (SHLD-25): tcp_conn_status() shows
+ * it, and a connection that later times out reports it instead of
+ * ETIMEDOUT (as 4.4BSD's t_softerror and Linux's sk_err_soft do). New data
+ * acknowledged clears it. A hard error aborts the connection in any state
+ * but LISTEN, CLOSED and TIME-WAIT (SHLD-26) without sending anything: the
+ * user sees 'err'. Returns ACCEPT when acted on, else a DROP with
+ * TCP_WHY_ICMP_QUENCH, TCP_WHY_ICMP_SEQ, TCP_WHY_ICMP_NO_CONN (LISTEN,
+ * CLOSED) or TCP_WHY_ICMP_IGNORED.
+ */
+struct tcp_verdict tcp_conn_icmp(struct tcp_conn *c, const struct tcp_env *env,
+                                 uint64_t now_us, int cls, int err,
+                                 tcp_seq qseq);
 
 /*
  * RFC 9293 3.6.1 (MAY-2, SHLD-4): reopening a connection in TIME-WAIT with

@@ -169,7 +169,20 @@ struct tcp_verdict tcp_stack_input(struct tcp_stack *st,
                                    struct tcp_out *out);
 
 /*
- * Parses an IPv4/IPv6 packet carrying a TCP segment, verifies the TCP
+ * An ICMP or ICMPv6 error (RFC 9293 3.9.2.2) parsed by tcp_wire_icmp_parse:
+ * classed by tcp_icmp_classify, demultiplexed by the quoted 4-tuple (its
+ * source is the local end, MUST-54) to a connection that is not a listener,
+ * and handed to tcp_conn_icmp(). Nothing is ever sent in reply. Returns the
+ * verdict (ACCEPT when a connection acted on it), counted like a segment's.
+ */
+struct tcp_verdict tcp_stack_icmp_input(struct tcp_stack *st,
+                                        const struct tcp_env *env,
+                                        uint64_t now_us,
+                                        const struct tcp_icmp_info *ic);
+
+/*
+ * Parses an IPv4/IPv6 packet carrying a TCP segment, or an ICMP/ICMPv6
+ * error (given to tcp_stack_icmp_input), verifies the TCP
  * checksum (MUST-3) and gives the segment to tcp_stack_input(). 'pkt' may
  * hold any bytes; it is only borrowed for the call. Malformed packets get
  * the parser's reason (NOT_IP, BAD_IP, TRUNCATED, BAD_CSUM, ...) as a DROP

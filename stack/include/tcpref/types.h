@@ -107,7 +107,13 @@ bool tcp_state_is_synchronized(enum tcp_state s);
 	X(SYNRCVD_BAD_ACK, "RFC 9293 3.10.7.4 fifth: SYN-RECEIVED bad ACK")    \
 	X(REASSEMBLY_FULL, "out-of-order segment with no free hole slot")      \
 	X(TEXT_AFTER_FIN, "RFC 9293 3.10.7.4 seventh: text after FIN")         \
-	X(DATA_AFTER_CLOSE, "RFC 9293 3.6.1: data after close, reset (SHLD-3)")
+	X(DATA_AFTER_CLOSE,                                                    \
+	  "RFC 9293 3.6.1: data after close, reset (SHLD-3)")                  \
+	X(ICMP_BAD, "RFC 792/4443: malformed ICMP error or bad checksum")      \
+	X(ICMP_IGNORED, "ICMP message that reports no error to TCP")           \
+	X(ICMP_QUENCH, "RFC 9293 3.9.2.2: Source Quench discarded (MUST-55)")  \
+	X(ICMP_NO_CONN, "RFC 9293 3.9.2.2: ICMP error for no connection")      \
+	X(ICMP_SEQ, "RFC 5927 4.1: quoted SEQ outside SND.UNA..SND.MAX")
 
 enum tcp_why {
 #define TCP_X_ENUM(name, str) TCP_WHY_##name,
@@ -138,7 +144,8 @@ const char *tcp_why_ref(enum tcp_why w);  /* "RFC 9293 3.10.7.4 first..." */
 	X(RCV_DATA_AFTER_CLOSE, "seg: data after full close")                  \
 	X(TIMEOUT_TIME_WAIT, "timeout: 2MSL")                                  \
 	X(TIMEOUT_USER, "timeout: user timeout / R2")                          \
-	X(TIMEOUT_KEEPALIVE, "timeout: keep-alive probes unanswered")
+	X(TIMEOUT_KEEPALIVE, "timeout: keep-alive probes unanswered")          \
+	X(ICMP_HARD_ERROR, "icmp: hard error (3.9.2.2 SHLD-26)")
 
 enum tcp_cause {
 #define TCP_X_ENUM(name, str) TCP_CAUSE_##name,
@@ -164,7 +171,12 @@ const char *tcp_cause_name(enum tcp_cause c);
 	X(ENOBUFS, -9, "no buffer space")                                      \
 	X(EADDRINUSE, -10, "address already in use")                           \
 	X(ENOMEM, -11, "connection table full")                                \
-	X(EADDRNOTAVAIL, -12, "invalid remote address")
+	X(EADDRNOTAVAIL, -12, "invalid remote address")                        \
+	X(ENETUNREACH, -13, "network unreachable (ICMP)")                      \
+	X(EHOSTUNREACH, -14, "host unreachable (ICMP)")                        \
+	X(ENOPROTOOPT, -15, "protocol unreachable (ICMP)")                     \
+	X(EMSGSIZE, -16, "fragmentation needed (ICMP)")                        \
+	X(EPROTO, -17, "parameter problem (ICMP)")
 
 enum tcp_err {
 #define TCP_X_ENUM(name, val, str) TCP_##name = val,

@@ -48,6 +48,8 @@
 #define TCP_IP4_HDR_MIN 20
 #define TCP_IP6_HDR 40
 #define TCP_IPPROTO_TCP 6
+#define TCP_IPPROTO_ICMP 1
+#define TCP_IPPROTO_ICMPV6 58
 
 /* ---- Big-endian accessors (no alignment requirement) ------------------ */
 
@@ -209,5 +211,72 @@ enum tcp_why tcp_wire_ip_parse(const uint8_t *pkt, size_t len,
 size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
                         uint8_t ttl, uint8_t tos, uint16_t ip_id,
                         size_t tcp_len, uint8_t *buf, size_t cap);
+
+/* ---- ICMP errors (RFC 792, RFC 4443; RFC 9293 3.9.2.2) ------------------ */
+
+/* ICMPv4 (RFC 792) and ICMPv6 (RFC 4443 2.1) error types TCP acts on. */
+#define TCP_ICMP4_UNREACH 3
+#define TCP_ICMP4_QUENCH 4
+#define TCP_ICMP4_TIME_EXCEEDED 11
+#define TCP_ICMP4_PARAM_PROBLEM 12
+#define TCP_ICMP6_UNREACH 1
+#define TCP_ICMP6_TOO_BIG 2
+#define TCP_ICMP6_TIME_EXCEEDED 3
+#define TCP_ICMP6_PARAM_PROBLEM 4
+#define TCP_ICMP_HDR 8   /* type, code, checksum, 32 bits of "info" */
+#define TCP_ICMP_QUOTE 8 /* TCP bytes an error must quote: ports, SEQ */
+
+/* An ICMP error message about a TCP segment, as tcp_wire_icmp_parse found
+ * it. The quoted packet is one we sent: its source is our address. */
+struct tcp_icmp_info {
+	struct tcp_addr src, dst; /* outer header: the reporter, and us */
+	uint8_t family;           /* TCP_AF_INET (ICMP) or TCP_AF_INET6 */
+	uint8_t type, code;
+	uint32_t info;              /* MTU (too big, frag needed), pointer */
+	struct tcp_addr qsrc, qdst; /* the quoted IP header */
+	uint16_t qsport, qdport;    /* the quoted TCP ports */
+	uint32_t qseq;              /* the quoted sequence number */
+};
+
+/* How RFC 9293 3.9.2.2 classes an ICMP error (tcp_icmp_classify). */
+enum tcp_icmp_class {
+	TCP_ICMP_IGNORE, /* not an error report TCP acts on */
+	TCP_ICMP_QUENCH, /* Source Quench: discard silently (MUST-55) */
+	TCP_ICMP_SOFT,   /* no abort (MUST-56), tell the user (SHLD-25) */
+	TCP_ICMP_HARD,   /* abort (SHLD-26) */
+};
+
+/*
+ * Parses an IPv4 packet carrying ICMP or an IPv6 packet carrying ICMPv6
+ * (no extension headers) as an error message quoting a TCP segment: the
+ * outer header as tcp_wire_ip_parse checks it, the ICMP checksum (ICMPv6
+ * with its pseudo-header, RFC 4443 2.3), and a quoted IP header of the
+ * same family whose protocol is TCP followed by at least TCP_ICMP_QUOTE
+ * bytes (RFC 792 quotes "the internet header plus the first 64 bits").
+ * Returns TCP_WHY_NONE, TCP_WHY_NOT_IP (no ICMP), TCP_WHY_ICMP_IGNORED
+ * (an ICMP message that is not an error, or one about no TCP segment) or
+ * TCP_WHY_ICMP_BAD / TRUNCATED / BAD_IP. 'pkt' may hold any bytes.
+ */
+enum tcp_why tcp_wire_icmp_parse(const uint8_t *pkt, size_t len,
+                                 struct tcp_icmp_info *ic);
+
+/*
+ * RFC 9293 3.9.2.2: the class of an ICMP (family TCP_AF_INET) or ICMPv6
+ * error, and in *err the tcp_err a user sees for it (0 for IGNORE and
+ * QUENCH).
+ */
+enum tcp_icmp_class tcp_icmp_classify(uint8_t family, uint8_t type,
+                                      uint8_t code, int *err);
+
+/*
+ * Writes an ICMP (IPv4) or ICMPv6 error message from src to dst into buf:
+ * the IP header (TTL 64), the ICMP header with 'info' in its second word,
+ * then the 'qlen' quoted bytes, with both checksums. Returns the packet's
+ * length, or 0 when it does not fit in cap or the families differ.
+ */
+size_t tcp_wire_icmp_emit(const struct tcp_addr *src,
+                          const struct tcp_addr *dst, uint8_t type,
+                          uint8_t code, uint32_t info, const uint8_t *quoted,
+                          size_t qlen, uint8_t *buf, size_t cap);
 
 #endif
