@@ -89,6 +89,9 @@ bool symtab_value(const char *name, int64_t *v)
 	const struct symtab_ent *e;
 
 	e = symtab_find(symtab_syms, SYMTAB_LEN(symtab_syms), name);
+	/* An errno name is a value too: SO_ERROR's [ECONNREFUSED]. */
+	if (!e)
+		e = symtab_find(symtab_errnos, SYMTAB_LEN(symtab_errnos), name);
 	if (!e)
 		return false;
 	*v = e->val;
