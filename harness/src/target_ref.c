@@ -167,16 +167,23 @@ int target_ref__flush(struct target *t, struct diag *d)
 			rc = -1;
 			break;
 		}
+		/* The IP layer: the connection's TOS, TTL (64 by default)
+		 * and options; a source route sends the packet to its first
+		 * hop, the checksum covering the final destination (3.1). */
 		ip_len = os->tuple.laddr.family == TCP_AF_INET6
 		             ? TCP_IP6_HDR
-		             : TCP_IP4_HDR_MIN;
+		             : TCP_IP4_HDR_MIN + os->ip.opt_len;
 		tcp_len =
 		    tcp_seg_emit(&os->seg, &os->tuple.laddr, &os->tuple.raddr,
 		                 p->buf + ip_len, sizeof(p->buf) - ip_len);
 		if (tcp_len == 0 ||
-		    tcp_wire_ip_emit(&os->tuple.laddr, &os->tuple.raddr, 64, 0,
-		                     t->ip_id++, tcp_len, p->buf,
-		                     ip_len) != ip_len) {
+		    tcp_wire_ip_emit_opts(&os->tuple.laddr,
+		                          os->ip.has_nexthop ? &os->ip.nexthop
+		                                             : &os->tuple.raddr,
+		                          os->ip.ttl ? os->ip.ttl : 64,
+		                          os->ip.tos, t->ip_id++, os->ip.opts,
+		                          os->ip.opt_len, tcp_len, p->buf,
+		                          ip_len) != ip_len) {
 			t->q_n--;
 			rc = diag_set(d, "", 0, 0, NULL, 0,
 			              "ref: the stack produced a segment that "

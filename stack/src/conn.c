@@ -283,6 +283,7 @@ static struct tcp_out_seg *ctl_slot(const struct tcp_conn *c,
 		return NULL;
 	}
 	o->tuple = c->tuple;
+	o->ip = c->ip;
 	o->seg.sport = c->tuple.lport;
 	o->seg.dport = c->tuple.rport;
 	return o;
@@ -584,6 +585,7 @@ static bool send_data(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 	off = tcp_seq_diff(seq, tcp_conn__tx_seq0(c));
 	tcp_ring_peek(&c->tx, off, out->data + out->data_used, len);
 	o->tuple = c->tuple;
+	o->ip = c->ip;
 	o->seg.sport = c->tuple.lport;
 	o->seg.dport = c->tuple.rport;
 	o->seg.seq = seq;
@@ -1069,8 +1071,10 @@ int tcp_conn_open_active(struct tcp_conn *c, const struct tcp_env *env,
 		return TCP_EADDRNOTAVAIL;
 	{
 		enum tcp_state from = c->state;
+		struct tcp_ip_out ip = c->ip; /* set before the OPEN */
 
 		reset_vars(c);
+		c->ip = ip;
 		/*
 		 * 3.10.1 LISTEN: "change the connection from passive to
 		 * active"; keep the state so the trace shows LISTEN ->
@@ -1322,6 +1326,13 @@ struct tcp_verdict tcp_conn_icmp(struct tcp_conn *c, const struct tcp_env *env,
 	 * nothing is sent (3.10.5's RST would go nowhere). */
 	tcp_conn__close_now(c, env, now_us, err, TCP_CAUSE_ICMP_HARD_ERROR);
 	return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
+}
+
+void tcp_conn_set_ip(struct tcp_conn *c, const struct tcp_ip_out *ip)
+{
+	c->ip = *ip;
+	if (c->ip.opt_len > TCP_IP_OPTS_MAX)
+		c->ip.opt_len = 0;
 }
 
 void tcp_conn_set_nodelay(struct tcp_conn *c, bool on)

@@ -341,6 +341,13 @@ int tcp_stack_connect(struct tcp_stack *st, const struct tcp_env *env,
                       uint64_t now_us, const struct tcp_tuple *t,
                       struct tcp_out *out)
 {
+	return tcp_stack_connect_ip(st, env, now_us, t, NULL, out);
+}
+
+int tcp_stack_connect_ip(struct tcp_stack *st, const struct tcp_env *env,
+                         uint64_t now_us, const struct tcp_tuple *t,
+                         const struct tcp_ip_out *ip, struct tcp_out *out)
+{
 	struct tcp_tuple tt;
 	int h, r, k;
 
@@ -376,6 +383,8 @@ int tcp_stack_connect(struct tcp_stack *st, const struct tcp_env *env,
 	if (h < 0)
 		return TCP_ENOMEM;
 	slot_take(st, (uint32_t)h, TCP_SLOT_APP);
+	if (ip)
+		tcp_conn_set_ip(&st->slots[h].conn, ip);
 	r = tcp_conn_open_active(&st->slots[h].conn, env, now_us, &tt, out);
 	if (r < 0) {
 		slot_free(st, (uint32_t)h);
@@ -534,6 +543,10 @@ static void inherit_options(struct tcp_conn *c, const struct tcp_conn *l)
 	tcp_conn_set_nodelay(c, (l->fl & TCP_CF_NODELAY) != 0);
 	tcp_conn_set_keepalive(c, (l->fl & TCP_CF_KEEPALIVE) != 0);
 	tcp_conn_set_user_timeout(c, l->user_timeout_us);
+	/* The listener's TOS and TTL (MUST-48, MUST-49); a source route is
+	 * the SYN's own (MUST-53, see input_packet). */
+	c->ip.tos = l->ip.tos;
+	c->ip.ttl = l->ip.ttl;
 }
 
 /*

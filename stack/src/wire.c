@@ -422,15 +422,27 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
                         uint8_t ttl, uint8_t tos, uint16_t ip_id,
                         size_t tcp_len, uint8_t *buf, size_t cap)
 {
+	return tcp_wire_ip_emit_opts(src, dst, ttl, tos, ip_id, NULL, 0,
+	                             tcp_len, buf, cap);
+}
+
+size_t tcp_wire_ip_emit_opts(const struct tcp_addr *src,
+                             const struct tcp_addr *dst, uint8_t ttl,
+                             uint8_t tos, uint16_t ip_id, const uint8_t *opts,
+                             size_t opt_len, size_t tcp_len, uint8_t *buf,
+                             size_t cap)
+{
+	size_t hl = TCP_IP4_HDR_MIN + opt_len;
+
 	if (src->family != dst->family)
 		return 0;
 	if (src->family == TCP_AF_INET) {
-		if (cap < TCP_IP4_HDR_MIN ||
-		    tcp_len > 0xffffu - TCP_IP4_HDR_MIN)
+		if (opt_len > 40 || (opt_len & 3u) || cap < hl ||
+		    tcp_len > 0xffffu - hl)
 			return 0;
-		buf[0] = 0x45; /* version 4, IHL 5 words */
+		buf[0] = (uint8_t)(0x40u | (hl / 4)); /* version 4, IHL */
 		buf[1] = tos;
-		tcp_wire_wr16(buf + 2, (uint16_t)(TCP_IP4_HDR_MIN + tcp_len));
+		tcp_wire_wr16(buf + 2, (uint16_t)(hl + tcp_len));
 		tcp_wire_wr16(buf + 4, ip_id);
 		tcp_wire_wr16(buf + 6, 0x4000); /* DF, offset 0 */
 		buf[8] = ttl;
@@ -438,13 +450,14 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
 		tcp_wire_wr16(buf + 10, 0);
 		memcpy(buf + 12, src->a, 4);
 		memcpy(buf + 16, dst->a, 4);
-		tcp_wire_wr16(buf + 10,
-		              tcp_wire_csum_fold(
-		                  tcp_wire_csum_add(0, buf, TCP_IP4_HDR_MIN)));
-		return TCP_IP4_HDR_MIN;
+		if (opt_len > 0)
+			memcpy(buf + TCP_IP4_HDR_MIN, opts, opt_len);
+		tcp_wire_wr16(buf + 10, tcp_wire_csum_fold(
+		                            tcp_wire_csum_add(0, buf, hl)));
+		return hl;
 	}
 	if (src->family == TCP_AF_INET6) {
-		if (cap < TCP_IP6_HDR || tcp_len > 0xffffu)
+		if (opt_len > 0 || cap < TCP_IP6_HDR || tcp_len > 0xffffu)
 			return 0;
 		buf[0] = (uint8_t)(0x60u | tos >> 4);   /* version, TC high */
 		buf[1] = (uint8_t)((tos & 0x0fu) << 4); /* TC low, flow 0 */

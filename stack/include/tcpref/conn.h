@@ -102,9 +102,29 @@ struct tcp_env {
 
 /* ---- Output: caller-owned arrays --------------------------------------- */
 
+/*
+ * What TCP asks of IP for one segment (RFC 9293 3.9.2): the TOS / Traffic
+ * Class byte (Diffserv and ECN fields; MUST-48, SHLD-22), the TTL or hop
+ * limit (MUST-49; 0: IP's default) and IPv4 options (a source route,
+ * MUST-51..53). With a source route the packet goes first to 'nexthop'
+ * (has_nexthop) while the TCP checksum still covers the final
+ * destination, the tuple's remote address (3.1).
+ */
+#define TCP_IP_OPTS_MAX 40
+
+struct tcp_ip_out {
+	uint8_t tos;
+	uint8_t ttl;
+	uint8_t opt_len; /* bytes of opts, a multiple of 4 */
+	bool has_nexthop;
+	uint8_t opts[TCP_IP_OPTS_MAX];
+	struct tcp_addr nexthop;
+};
+
 struct tcp_out_seg {
 	struct tcp_tuple tuple; /* local = source, remote = destination */
 	struct tcp_seg seg;     /* payload points into tcp_out.data */
+	struct tcp_ip_out ip;   /* the connection's IP parameters */
 };
 
 /*
@@ -239,6 +259,7 @@ struct tcp_conn {
 	uint32_t fl;  /* TCP_CF_* */
 	int err;      /* pending error for the user: ERESET, EREFUSED, ... */
 	int icmp_err; /* last soft ICMP error (SHLD-25), 0 when none */
+	struct tcp_ip_out ip;      /* what every segment asks of IP (3.9.2) */
 	const struct tcp_cfg *cfg; /* borrowed; outlives the connection */
 	struct tcp_tuple tuple;
 	struct tcp_tuple listen_tuple; /* the passive OPEN's sockets */
@@ -402,6 +423,14 @@ struct tcp_status {
 	uint16_t snd_mss;
 };
 void tcp_conn_status(const struct tcp_conn *c, struct tcp_status *st);
+
+/*
+ * The IP parameters of every later segment (struct tcp_ip_out): TOS, TTL,
+ * IPv4 options. Set on a CLOSED record before tcp_conn_open_active(), they
+ * apply to the SYN too (the OPEN keeps them). An opt_len above
+ * TCP_IP_OPTS_MAX is taken as no options.
+ */
+void tcp_conn_set_ip(struct tcp_conn *c, const struct tcp_ip_out *ip);
 
 /* Socket options. */
 void tcp_conn_set_nodelay(struct tcp_conn *c, bool on);          /* MUST-17 */

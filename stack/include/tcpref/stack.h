@@ -102,6 +102,15 @@ int tcp_stack_connect(struct tcp_stack *st, const struct tcp_env *env,
                       struct tcp_out *out);
 
 /*
+ * tcp_stack_connect() with the IP parameters of the connection (TOS, TTL,
+ * a source route: tcp_conn_set_ip) in place before the SYN is sent; ip may
+ * be NULL (IP's defaults).
+ */
+int tcp_stack_connect_ip(struct tcp_stack *st, const struct tcp_env *env,
+                         uint64_t now_us, const struct tcp_tuple *t,
+                         const struct tcp_ip_out *ip, struct tcp_out *out);
+
+/*
  * Takes the child of 'listener' that became ESTABLISHED first (or went on
  * to CLOSE-WAIT: data and FIN may arrive before accept) and hands it to the
  * application. Returns its handle, TCP_EWOULDBLOCK when none is ready, or

@@ -212,6 +212,18 @@ size_t tcp_wire_ip_emit(const struct tcp_addr *src, const struct tcp_addr *dst,
                         uint8_t ttl, uint8_t tos, uint16_t ip_id,
                         size_t tcp_len, uint8_t *buf, size_t cap);
 
+/*
+ * tcp_wire_ip_emit() with IPv4 options: opt_len bytes (a multiple of 4, at
+ * most 40) after the fixed header, IHL and checksum to match. Returns the
+ * header length, or 0 as above, and for options on IPv6 or an opt_len
+ * that is not a multiple of 4 or above 40.
+ */
+size_t tcp_wire_ip_emit_opts(const struct tcp_addr *src,
+                             const struct tcp_addr *dst, uint8_t ttl,
+                             uint8_t tos, uint16_t ip_id, const uint8_t *opts,
+                             size_t opt_len, size_t tcp_len, uint8_t *buf,
+                             size_t cap);
+
 /* ---- ICMP errors (RFC 792, RFC 4443; RFC 9293 3.9.2.2) ------------------ */
 
 /* ICMPv4 (RFC 792) and ICMPv6 (RFC 4443 2.1) error types TCP acts on. */
