@@ -26,6 +26,14 @@ void tcp_cfg_init(struct tcp_cfg *cfg, enum tcp_profile p)
 	cfg->sack = true;
 	cfg->wscale = true;
 	cfg->wscale_shift = 7;
+	/*
+	 * SHLD-8 (RFC 3168): ECN is implemented in full as sender and as
+	 * receiver, and used whenever the peer's SYN asks for it. Asking on
+	 * active opens is the MAY of RFC 3168 6.1.1 that TCP_ECN_MODE_ON
+	 * adds; it stays off by default, as on Linux (net.ipv4.tcp_ecn = 2)
+	 * and for the middleboxes of 6.1.1.1, so that a SYN is a plain SYN.
+	 */
+	cfg->ecn = TCP_ECN_MODE_ACCEPT;
 	cfg->mss = 1460;
 	cfg->mtu = 1500;
 	cfg->challenge_ack_limit = 10;          /* RFC 5961 7 example */
@@ -52,6 +60,7 @@ void tcp_cfg_init(struct tcp_cfg *cfg, enum tcp_profile p)
 		cfg->sack = false;
 		cfg->wscale = false;
 		cfg->wscale_shift = 0;
+		cfg->ecn = TCP_ECN_MODE_OFF; /* RFC 3168 came in 2001 */
 	}
 }
 
@@ -284,9 +293,51 @@ static struct tcp_out_seg *ctl_slot(const struct tcp_conn *c,
 	}
 	o->tuple = c->tuple;
 	o->ip = c->ip;
+	o->ip.tos &= (uint8_t)~TCP_ECN_MASK; /* TCP's field, Not-ECT */
 	o->seg.sport = c->tuple.lport;
 	o->seg.dport = c->tuple.rport;
 	return o;
+}
+
+/*
+ * RFC 3168 6.1: the ECN marks of an outbound segment of c. The ECN field of
+ * the TOS / Traffic Class belongs to TCP, the DSCP above it to the user
+ * (MUST-48, SHLD-22): ctl_slot() and send_data() clear it. Here, on an ECN
+ * connection, every ACK carries ECE while a CE mark waits for the peer's
+ * CWR (6.1.3), and a segment of new data (len > 0, at or beyond SND.MAX)
+ * goes out as ECT(0) (6.1.2), the first one after a window reduction with
+ * CWR. Pure ACKs (6.1.4), retransmissions (6.1.5) and window probes, sent
+ * against a zero window (6.1.6), stay Not-ECT and carry no CWR; so do SYNs
+ * and FINs without data (6.1.1).
+ */
+static void ecn_mark(struct tcp_conn *c, struct tcp_out_seg *o, tcp_seq seq,
+                     uint32_t len)
+{
+	if (!(c->fl & TCP_CF_ECN))
+		return;
+	if ((c->fl & TCP_CF_ECE_SEND) && (o->seg.flags & TCP_FLAG_ACK) &&
+	    !(o->seg.flags & (TCP_FLAG_SYN | TCP_FLAG_RST)))
+		o->seg.flags |= TCP_FLAG_ECE;
+	if (len == 0 || tcp_seq_lt(seq, c->snd_max) || c->snd_wnd == 0)
+		return;
+	o->ip.tos |= TCP_ECN_ECT0; /* 6.1.2: ECT(0) when one will do */
+	if (c->fl & TCP_CF_CWR_SEND) {
+		o->seg.flags |= TCP_FLAG_CWR;
+		c->fl &= ~TCP_CF_CWR_SEND;
+	}
+}
+
+void tcp_conn__cwnd_reduced(struct tcp_conn *c)
+{
+	/*
+	 * RFC 3168 6.1.2: after any reduction (timeout, fast retransmit, ECN)
+	 * the first new data segment carries CWR, and an ECE about data
+	 * already sent is no new signal: cwnd is reduced at most once per
+	 * window of data.
+	 */
+	c->ecn_recover = c->snd_max;
+	if (c->fl & TCP_CF_ECN)
+		c->fl |= TCP_CF_CWR_SEND;
 }
 
 void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
@@ -303,6 +354,7 @@ void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
 		/* RFC 7323 3.2: a RST carries no TSopt requirement; we omit. */
 		fill_opts(c, now_us, &o->seg.opts, true);
 		stamp_ack(c, &o->seg);
+		ecn_mark(c, o, seq, 0);
 	} else if (flags & TCP_FLAG_ACK) {
 		c->last_ack_sent = ack;
 	}
@@ -327,6 +379,14 @@ void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
 		return;
 	o->seg.seq = c->iss;
 	o->seg.flags = TCP_FLAG_SYN | (ack ? TCP_FLAG_ACK : 0);
+	/*
+	 * RFC 3168 6.1.1: an ECN-setup SYN has ECE and CWR, an ECN-setup
+	 * SYN,ACK (only ever an answer to an ECN-setup SYN) ECE alone; either
+	 * goes out Not-ECT (ctl_slot).
+	 */
+	if (c->fl & TCP_CF_ECN_SYN)
+		o->seg.flags |=
+		    ack ? TCP_FLAG_ECE : TCP_FLAG_ECE | TCP_FLAG_CWR;
 	o->seg.ack = ack ? c->rcv_nxt : tcp_seq_make(0);
 	op = &o->seg.opts;
 	/*
@@ -485,8 +545,10 @@ void tcp_conn__return_to_listen(struct tcp_conn *c, const struct tcp_env *env,
 	 * flushed; the listening socket is local-only again.
 	 */
 	struct tcp_tuple lt = c->listen_tuple;
+	struct tcp_ip_out ip = c->ip; /* the listener's, the user's choice */
 
 	reset_vars(c);
+	c->ip = ip;
 	c->state = TCP_SYN_RECEIVED; /* so that the trace shows the edge */
 	c->tuple = lt;
 	c->listen_tuple = lt;
@@ -521,7 +583,12 @@ void tcp_conn__timewait_leave(struct tcp_conn *c, const struct tcp_env *env)
 	p.peer_mss = c->peer_mss;
 	p.snd_wscale = c->snd_wscale;
 	p.rcv_wscale = c->rcv_wscale;
-	reset_vars(c);
+	{
+		struct tcp_ip_out ip = c->ip; /* TOS and TTL stay (3.9.2) */
+
+		reset_vars(c);
+		c->ip = ip;
+	}
 	c->state = TCP_TIME_WAIT;
 	c->tuple = t;
 	c->listen_tuple = t;
@@ -586,6 +653,7 @@ static bool send_data(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 	tcp_ring_peek(&c->tx, off, out->data + out->data_used, len);
 	o->tuple = c->tuple;
 	o->ip = c->ip;
+	o->ip.tos &= (uint8_t)~TCP_ECN_MASK; /* see ecn_mark() */
 	o->seg.sport = c->tuple.lport;
 	o->seg.dport = c->tuple.rport;
 	o->seg.seq = seq;
@@ -606,6 +674,7 @@ static bool send_data(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 	}
 	fill_opts(c, now_us, &o->seg.opts, len == 0);
 	stamp_ack(c, &o->seg);
+	ecn_mark(c, o, seq, len);
 	out->n++;
 	c->last_snd_us = now_us;
 	return true;
@@ -695,6 +764,10 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 				len = mss;
 			if (len > usable)
 				len = usable;
+			/* RFC 3168 6.1.2: no new data before t_rtx expires. */
+			if ((c->fl & TCP_CF_ECN_WAIT) &&
+			    tcp_seq_ge(c->snd_nxt, c->snd_max))
+				break;
 			if (fin_pending && len == avail && usable > len)
 				fin = true;
 			if (len == 0 && !fin)
@@ -821,6 +894,12 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	uint64_t rto;
 
 	c->t_rtx = TCP_NO_DEADLINE;
+	/*
+	 * RFC 3168 6.1.2: the timer restarted by an ECE at a 1-MSS cwnd has
+	 * run out: new data may go (tcp_conn_poll() sends it). Data still in
+	 * flight is a timeout like any other.
+	 */
+	c->fl &= ~TCP_CF_ECN_WAIT;
 	if (flight(c) == 0)
 		return;
 	if (c->snd_wnd == 0 && can_send_data_state(c)) {
@@ -866,6 +945,14 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 */
 	if (syn_state(c) || tcp_seq_eq(c->snd_una, c->iss)) {
 		c->fl |= TCP_CF_RTX_SYN;
+		/*
+		 * RFC 3168 6.1.1.1 (MAY): an ECN-setup SYN that went
+		 * unanswered is resent without ECE and CWR, in case a
+		 * middlebox drops those; having sent a non-ECN-setup SYN, the
+		 * connection then does without ECN (6.1.1).
+		 */
+		if (c->state == TCP_SYN_SENT)
+			c->fl &= ~TCP_CF_ECN_SYN;
 		tcp_conn__send_syn(c, now_us, c->state != TCP_SYN_SENT, out);
 		c->t_rtx = rtx_deadline(c, now_us, limit);
 		return;
@@ -883,6 +970,7 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 		c->dupacks = 0;
 		c->fl &= ~TCP_CF_RECOVERY;
 		c->sacked_n = 0;
+		tcp_conn__cwnd_reduced(c);
 	}
 	/* RFC 6298 5.4: retransmit the earliest segment (go back N). */
 	c->snd_nxt = c->snd_una;
@@ -1053,7 +1141,12 @@ int tcp_conn_open_passive(struct tcp_conn *c, const struct tcp_env *env,
 	/* 3.10.1: OPEN on anything but CLOSED: "connection already exists". */
 	if (c->state != TCP_CLOSED)
 		return TCP_EEXIST;
-	reset_vars(c);
+	{
+		struct tcp_ip_out ip = c->ip; /* set before the OPEN */
+
+		reset_vars(c);
+		c->ip = ip;
+	}
 	c->tuple = *t;
 	c->listen_tuple = *t;
 	tcp_conn__set_state(c, env, now_us, TCP_LISTEN,
@@ -1089,6 +1182,10 @@ int tcp_conn_open_active(struct tcp_conn *c, const struct tcp_env *env,
 	c->ts_offset = env && env->ts_offset ? env->ts_offset(env->ctx, t) : 0;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
+	c->ecn_recover = c->iss;
+	/* RFC 3168 6.1.1: ask for ECN with an ECN-setup SYN (SHLD-8). */
+	if (c->cfg->ecn == TCP_ECN_MODE_ON)
+		c->fl |= TCP_CF_ECN_SYN;
 	c->last_rcv_us = now_us;
 	tcp_conn__set_state(c, env, now_us, TCP_SYN_SENT,
 	                    TCP_CAUSE_USER_OPEN_ACTIVE);

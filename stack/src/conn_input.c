@@ -140,6 +140,7 @@ static void syn_open(struct tcp_conn *c, const struct tcp_env *env,
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = tcp_seq_add(c->iss, 1);
 	c->recover = c->iss;
+	c->ecn_recover = c->iss;
 	c->snd_wnd = seg->wnd; /* SYN windows are never scaled (RFC 7323) */
 	c->max_snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
@@ -159,6 +160,15 @@ static void syn_open(struct tcp_conn *c, const struct tcp_env *env,
 		if (n > 0 && tcp_reasm_add(&c->reasm, 0, n) == 0)
 			tcp_ring_write_beyond(&c->rx, 0, seg->payload, n);
 	}
+	/*
+	 * RFC 3168 6.1.1 (SHLD-8): an ECN-setup SYN (ECE and CWR both set)
+	 * to a stack that takes part in ECN gets an ECN-setup SYN,ACK, and
+	 * the connection uses ECN; any other SYN a plain SYN,ACK.
+	 */
+	if (c->cfg->ecn != TCP_ECN_MODE_OFF &&
+	    (seg->flags & (TCP_FLAG_ECE | TCP_FLAG_CWR)) ==
+	        (TCP_FLAG_ECE | TCP_FLAG_CWR))
+		c->fl |= TCP_CF_ECN_SYN | TCP_CF_ECN;
 	tcp_conn__set_state(c, env, now_us, TCP_SYN_RECEIVED, cause);
 	tcp_conn__send_syn(c, now_us, true, out);
 	c->t_rtx = now_us + c->rto_us;
@@ -373,9 +383,12 @@ static void deliver_in_order(struct tcp_conn *c, uint32_t adv)
 	}
 }
 
-/* SND.UNA < SEG.ACK =< SND.MAX: new data acknowledged. */
+/*
+ * SND.UNA < SEG.ACK =< SND.MAX: new data acknowledged. 'ece': the ACK is an
+ * ECN-Echo of an ECN connection, which must not grow cwnd (RFC 3168 6.1.2).
+ */
 static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
-                    uint64_t now_us, tcp_seq ack, struct tcp_out *out)
+                    uint64_t now_us, tcp_seq ack, bool ece, struct tcp_out *out)
 {
 	uint32_t acked = tcp_seq_diff(ack, c->snd_una);
 	uint32_t data = acked;
@@ -438,6 +451,9 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 			prune_sack(c);
 			retransmit_head(c, env, now_us, out);
 		}
+	} else if (ece) {
+		/* RFC 3168 6.1.2: "SHOULD NOT increase the congestion window
+		 * in response to the receipt of an ECN-Echo ACK". */
 	} else if (c->cwnd < c->ssthresh) {
 		/*
 		 * Slow start: cwnd += min(N, SMSS), N counting data octets
@@ -485,6 +501,7 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_env *env,
 		c->recover = c->snd_max;
 		c->fl |= TCP_CF_RECOVERY;
 		c->fl &= ~TCP_CF_RTT_TIMING; /* Karn */
+		tcp_conn__cwnd_reduced(c);
 		retransmit_head(c, env, now_us, out);
 		c->cwnd = c->ssthresh + 3 * smss;
 	} else if (c->fl & TCP_CF_RECOVERY) {
@@ -557,6 +574,21 @@ input_syn_sent(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
 	}
 	c->last_rcv_us = now_us;
 	take_syn_options(c, now_us, seg);
+	/*
+	 * RFC 3168 6.1.1: after our ECN-setup SYN, ECN is used when the
+	 * SYN,ACK is ECN-setup (ECE without CWR; one with both merely
+	 * reflects our flags), or in a simultaneous open when the peer's SYN
+	 * is ECN-setup too (our SYN,ACK then is one). Otherwise not, and
+	 * nothing we send is ECN-setup any more.
+	 */
+	if (c->fl & TCP_CF_ECN_SYN) {
+		uint16_t e = seg->flags & (TCP_FLAG_ECE | TCP_FLAG_CWR);
+
+		if (e == (ack ? TCP_FLAG_ECE : TCP_FLAG_ECE | TCP_FLAG_CWR))
+			c->fl |= TCP_CF_ECN;
+		else
+			c->fl &= ~TCP_CF_ECN_SYN;
+	}
 	c->snd_wnd = seg->wnd; /* unscaled on a SYN (RFC 7323 2.2) */
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = seg->seq;
@@ -804,6 +836,55 @@ static struct step step_syn(struct tcp_conn *c, const struct tcp_env *env,
 	return stop_with(c, env, now_us, TCP_DISP_DROP_RST, TCP_WHY_SYN_RESET);
 }
 
+/*
+ * RFC 3168 6.1.2 (SHLD-8): an ACK with ECE on an ECN connection reports a
+ * CE mark on our data, "treated just as a congestion loss": ssthresh =
+ * max(FlightSize / 2, 2*SMSS) (RFC 5681 (4)), cwnd halved but kept at one
+ * SMSS at least (and not grown by this ACK, new_ack), CWR on the next new
+ * data. Once per window of data: not while loss recovery runs, nor for an
+ * ACK that covers no more than what was sent at the last reduction
+ * (ecn_recover), since the peer repeats ECE until our CWR reaches it. At a
+ * cwnd of one SMSS already, "the sending TCP MUST reset the retransmit
+ * timer" and sends new data only once it expires (TCP_CF_ECN_WAIT).
+ */
+static void ecn_echo(struct tcp_conn *c, uint64_t now_us, tcp_seq ack,
+                     uint32_t flight_before)
+{
+	uint32_t smss = tcp_conn__eff_mss(c);
+	bool one = c->cwnd <= smss;
+
+	if ((c->fl & TCP_CF_RECOVERY) || !tcp_seq_gt(ack, c->ecn_recover))
+		return;
+	c->ssthresh =
+	    flight_before / 2 > 2 * smss ? flight_before / 2 : 2 * smss;
+	c->cwnd = c->cwnd / 2 > smss ? c->cwnd / 2 : smss;
+	c->bytes_acked = 0;
+	tcp_conn__cwnd_reduced(c);
+	if (one) {
+		c->t_rtx = now_us + c->rto_us;
+		c->fl |= TCP_CF_ECN_WAIT;
+	}
+}
+
+/*
+ * RFC 3168 6.1.3 (receiver side): an acceptable data segment marked CE
+ * makes every later ACK carry ECE until a segment with CWR arrives; a CWR
+ * segment that is itself CE starts it again. Only segments that passed the
+ * sequence check get here: CE on one outside the window is ignored (6.1.5
+ * SHOULD), CE on a window probe counts (6.1.6: its sequence number is
+ * exact). 'in' is the segment as received, before a zero window cut its
+ * text.
+ */
+static void ecn_receive(struct tcp_conn *c, const struct tcp_seg *in)
+{
+	if (!(c->fl & TCP_CF_ECN))
+		return;
+	if (in->flags & TCP_FLAG_CWR)
+		c->fl &= ~TCP_CF_ECE_SEND;
+	if (in->ecn == TCP_ECN_CE && in->payload_bytes > 0)
+		c->fl |= TCP_CF_ECE_SEND;
+}
+
 static bool fin_acked(const struct tcp_conn *c)
 {
 	return (c->fl & TCP_CF_FIN_SENT) && tcp_seq_gt(c->snd_una, c->fin_seq);
@@ -815,6 +896,8 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
                             struct tcp_out *out)
 {
 	tcp_seq ack = seg->ack;
+	uint32_t flight_before;
+	bool ece;
 
 	if (!(seg->flags & TCP_FLAG_ACK))
 		return stop_with(c, env, now_us, TCP_DISP_DROP, TCP_WHY_NO_ACK);
@@ -836,7 +919,7 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 		c->cwnd = first_cwnd(c);
 		tcp_conn__set_state(c, env, now_us, TCP_ESTABLISHED,
 		                    TCP_CAUSE_RCV_ACK);
-		new_ack(c, env, now_us, ack, out);
+		new_ack(c, env, now_us, ack, false, out);
 		if ((c->fl & TCP_CF_RTX_SYN) && c->rto_us < 3000000u)
 			c->rto_us = 3000000u; /* RFC 6298 5.7 */
 		/* Text that rode on the SYN is now delivered. */
@@ -869,9 +952,11 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 		return stop_with(c, env, now_us, TCP_DISP_DROP_ACK,
 		                 TCP_WHY_ACK_UNSENT);
 	}
+	ece = (c->fl & TCP_CF_ECN) && (seg->flags & TCP_FLAG_ECE);
+	flight_before = tcp_seq_diff(c->snd_max, c->snd_una);
 	take_sack(c, seg);
 	if (tcp_seq_gt(ack, c->snd_una)) {
-		new_ack(c, env, now_us, ack, out);
+		new_ack(c, env, now_us, ack, ece, out);
 		/*
 		 * Text held from the SYN when CLOSE moved SYN-RECEIVED
 		 * straight to FIN-WAIT-1: the ACK of our SYN releases it.
@@ -882,6 +967,8 @@ static struct step step_ack(struct tcp_conn *c, const struct tcp_env *env,
 		}
 	} else if (tcp_seq_eq(ack, c->snd_una))
 		dup_ack(c, env, now_us, seg, out);
+	if (ece)
+		ecn_echo(c, now_us, ack, flight_before);
 	/* Send window update (ESTABLISHED and every state that shares it). */
 	if (tcp_seq_le(c->snd_una, ack) && tcp_seq_le(ack, c->snd_max) &&
 	    (tcp_seq_lt(c->snd_wl1, seg->seq) ||
@@ -1139,6 +1226,7 @@ static struct tcp_verdict input_sync(struct tcp_conn *c,
 			tcp_conn__output(c, env, now_us, out);
 		return st.v;
 	}
+	ecn_receive(c, in);
 	return after_sync_text(c, env, now_us, &seg, out);
 }
 

@@ -68,6 +68,12 @@ void tcp_conn__send_ack(struct tcp_conn *c, uint64_t now_us,
 /* The SYN or SYN,ACK of this connection (with its options), seq = ISS. */
 void tcp_conn__send_syn(struct tcp_conn *c, uint64_t now_us, bool ack,
                         struct tcp_out *out);
+/*
+ * Bookkeeping after any cwnd reduction (timeout, fast retransmit, ECE):
+ * CWR on the next new data of an ECN connection, and no further ECN
+ * response for the data sent so far (RFC 3168 6.1.2).
+ */
+void tcp_conn__cwnd_reduced(struct tcp_conn *c);
 /* Sends data, FIN and pending ACKs as windows, Nagle and SWS allow. */
 void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
                       uint64_t now_us, struct tcp_out *out);

@@ -582,9 +582,10 @@ static struct tcp_verdict input_syn(struct tcp_stack *st,
 	c->parent = h;
 	r = tcp_conn_open_passive(&c->conn, env, now_us, &l->conn.tuple);
 	TCP_ASSERT(env, r == 0); /* a fresh record is CLOSED */
+	/* Before the SYN: the SYN,ACK is the child's first segment and
+	 * already carries the listener's TOS and TTL, as on Linux. */
+	inherit_options(&c->conn, &l->conn);
 	v = tcp_conn_input(&c->conn, env, now_us, t, seg, out);
-	if (c->conn.state == TCP_SYN_RECEIVED)
-		inherit_options(&c->conn, &l->conn);
 	slot_update(st, (uint32_t)ci);
 	return v;
 }
@@ -616,8 +617,18 @@ static bool input_timewait_syn(struct tcp_stack *st, const struct tcp_env *env,
 	l = find_listener(st, t);
 	if (l < 0 || pending_children(st, l) >= st->slots[l].backlog)
 		return false;
-	if (tcp_conn_timewait_reopen(&s->conn, env, now_us, t, seg, out) != 0)
-		return false;
+	{
+		/* The SYN,ACK of the new incarnation is the listener's. */
+		struct tcp_ip_out ip = s->conn.ip;
+
+		s->conn.ip.tos = st->slots[l].conn.ip.tos;
+		s->conn.ip.ttl = st->slots[l].conn.ip.ttl;
+		if (tcp_conn_timewait_reopen(&s->conn, env, now_us, t, seg,
+		                             out) != 0) {
+			s->conn.ip = ip;
+			return false;
+		}
+	}
 	s->use = TCP_SLOT_PENDING;
 	s->parent = l;
 	s->alloc_seq = ++st->next_seq; /* a new incarnation */
@@ -753,6 +764,7 @@ struct tcp_verdict tcp_stack_input_packet(struct tcp_stack *st,
 	if (why != TCP_WHY_NONE)
 		return count(st,
 		             stack_drop(env, now_us, NULL, TCP_DISP_DROP, why));
+	seg.ecn = ip.tos & TCP_ECN_MASK; /* RFC 3168 6.1.3 */
 	return count(st,
 	             input_seg(st, env, now_us, &ip.src, &ip.dst, &seg, out));
 }

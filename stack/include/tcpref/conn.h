@@ -23,6 +23,17 @@ enum tcp_profile {
 	TCP_PROFILE_LEGACY,  /* RFC 793 rules: no RFC 5961, no options */
 };
 
+/*
+ * ECN (RFC 9293 3.8.2 SHLD-8, RFC 3168): what a connection does about it.
+ * ACCEPT takes part when the peer's SYN asks (an ECN-setup SYN) but never
+ * asks itself; ON also asks with an ECN-setup SYN on every active open.
+ */
+enum tcp_ecn_mode {
+	TCP_ECN_MODE_OFF,    /* never: plain SYN,ACK to an ECN-setup SYN */
+	TCP_ECN_MODE_ACCEPT, /* passive opens only (Linux's tcp_ecn=2) */
+	TCP_ECN_MODE_ON,     /* ask on active opens and accept (tcp_ecn=1) */
+};
+
 struct tcp_cfg {
 	bool rfc5961; /* RFC 5961 RST/SYN/ACK checks (3.10.7.4, MAY-12) */
 	bool rfc1337; /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT hazard) */
@@ -43,6 +54,7 @@ struct tcp_cfg {
 	bool sack;        /* offer SACK-permitted on SYN (RFC 2018) */
 	bool wscale;      /* offer window scale on SYN (RFC 7323) */
 	uint8_t wscale_shift; /* our receive window shift, 0..14 */
+	uint8_t ecn;          /* enum tcp_ecn_mode (SHLD-8) */
 	uint16_t mss;         /* MSS we advertise (MUST-14), <= MTU - 40 */
 	uint16_t mtu;         /* local interface MTU, caps the send MSS */
 	uint32_t challenge_ack_limit;     /* per connection, per window */
@@ -224,6 +236,18 @@ struct tcp_reasm {
 #define TCP_CF_REOPENED                                                        \
 	0x00800000u /* SYN-RECEIVED entered from TIME-WAIT (3.6.1 MAY-2) */
 #define TCP_CF_FIN_HELD 0x01000000u /* peer FIN beyond a hole, at rcv_fin */
+/*
+ * ECN (RFC 3168 6.1): ECN is in use (the setup SYNs were exchanged, 6.1.1);
+ * our SYN or SYN,ACK is ECN-setup; a CE mark awaits the peer's CWR, so ECE
+ * goes on every ACK (6.1.3); cwnd was reduced, so CWR goes on the next new
+ * data (6.1.2); an ECE came at a 1-MSS cwnd, so no new data leaves before
+ * t_rtx expires (6.1.2).
+ */
+#define TCP_CF_ECN 0x02000000u
+#define TCP_CF_ECN_SYN 0x04000000u
+#define TCP_CF_ECE_SEND 0x08000000u
+#define TCP_CF_CWR_SEND 0x10000000u
+#define TCP_CF_ECN_WAIT 0x20000000u
 
 /*
  * What a connection reopened from TIME-WAIT keeps of its previous
@@ -274,6 +298,7 @@ struct tcp_conn {
 	tcp_seq snd_up;       /* first octet after urgent data (MUST-62) */
 	tcp_seq fin_seq;      /* sequence number of our FIN when FIN_SENT */
 	tcp_seq recover;      /* RFC 6582 recovery point */
+	tcp_seq ecn_recover;  /* SND.MAX at the last cwnd reduction (6.1.2) */
 	uint32_t snd_wnd;     /* scaled, bytes */
 	uint32_t max_snd_wnd; /* largest window seen (RFC 5961 5.2, SWS) */
 	uint16_t snd_mss;     /* effective send MSS, without options */

@@ -42,6 +42,16 @@ struct tcp_opts {
 	const uint8_t *raw; /* the option area as received (parse), borrowed */
 };
 
+/*
+ * The ECN field of the IP header (RFC 3168 5): the two low bits of the IPv4
+ * TOS octet or the IPv6 Traffic Class, below the six bits of the DSCP.
+ */
+#define TCP_ECN_NOT_ECT 0u /* not ECN-capable transport */
+#define TCP_ECN_ECT1 1u    /* ECT(1) */
+#define TCP_ECN_ECT0 2u    /* ECT(0), what an ECN sender uses (6.1.2) */
+#define TCP_ECN_CE 3u      /* congestion experienced, set by a router */
+#define TCP_ECN_MASK 3u
+
 /* A TCP segment. Payload and raw options are borrowed, never copied. */
 struct tcp_seg {
 	uint16_t sport; /* host byte order */
@@ -52,6 +62,13 @@ struct tcp_seg {
 	uint16_t wnd;   /* the window field, unscaled */
 	uint16_t urp;   /* urgent pointer field */
 	uint16_t csum;  /* checksum field as received (parse only) */
+	/*
+	 * Input only: the ECN field of the IP packet that carried the
+	 * segment (TCP_ECN_*). tcp_seg_parse() sets TCP_ECN_NOT_ECT; the
+	 * caller that parsed the IP header fills it in. Ignored on output:
+	 * the connection's tcp_out_seg.ip.tos carries it.
+	 */
+	uint8_t ecn;
 	struct tcp_opts opts;
 	const uint8_t *payload;
 	uint32_t payload_bytes;
