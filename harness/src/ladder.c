@@ -75,6 +75,9 @@ void ladder_format_flags(unsigned flags, char *buf, size_t n)
 int ladder_format_pkt(const struct runlog_pkt *p, bool with_opts, char *buf,
                       size_t n)
 {
+	/* An ECN field other than Not-ECT is shown as in scripts: "[ce]". */
+	static const char *const ecn_names[] = { "noecn", "ect1", "ect0",
+		                                 "ce" };
 	char flags[16], ack[24] = "", opts[sizeof(p->opts)];
 
 	if (p->icmp[0])
@@ -85,10 +88,11 @@ int ladder_format_pkt(const struct runlog_pkt *p, bool with_opts, char *buf,
 		snprintf(ack, sizeof(ack), " ack %u", p->ack);
 	}
 	clean_copy(opts, sizeof(opts), p->opts);
-	return snprintf(buf, n, "%s %u:%u(%u)%s win %u%s%s%s", flags, p->seq,
-	                p->seq + p->len, p->len, ack, p->win,
-	                with_opts && opts[0] ? " <" : "", with_opts ? opts : "",
-	                with_opts && opts[0] ? ">" : "");
+	return snprintf(buf, n, "%s%s%s%s %u:%u(%u)%s win %u%s%s%s",
+	                p->ecn ? "[" : "", p->ecn ? ecn_names[p->ecn & 3] : "",
+	                p->ecn ? "] " : "", flags, p->seq, p->seq + p->len,
+	                p->len, ack, p->win, with_opts && opts[0] ? " <" : "",
+	                with_opts ? opts : "", with_opts && opts[0] ? ">" : "");
 }
 
 /* "192.0.2.1:8080" or "[2001:db8::1]:8080"; defaults when unset. */

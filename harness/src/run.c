@@ -244,19 +244,67 @@ static void fmt_opts(const struct script_opt *opts, size_t n, char *buf,
 	}
 }
 
-/* A segment in packetdrill notation: "> S. 0:0(0) ack 1 win 65535 <...>". */
-static void fmt_pkt(char dir, uint16_t flags, uint32_t seq, uint32_t len,
-                    bool has_ack, uint32_t ack, bool has_win, uint32_t win,
-                    bool has_urg, uint32_t urg, const char *opts, char *buf,
-                    size_t n)
+/* packetdrill's name of an IP ECN field (TCP_ECN_*): "ect0". */
+static const char *ecn_name(unsigned wire)
+{
+	static const char *const names[] = { "noecn", "ect1", "ect0", "ce" };
+
+	return names[wire & TCP_ECN_MASK];
+}
+
+/* The codepoint a script wrote ("[ect0]"): its name, NULL when none. */
+static const char *script_ecn_name(uint8_t e)
+{
+	switch (e) {
+	case SCRIPT_ECN_NOT_ECT:
+		return "noecn";
+	case SCRIPT_ECN_ECT1:
+		return "ect1";
+	case SCRIPT_ECN_ECT0:
+		return "ect0";
+	case SCRIPT_ECN_CE:
+		return "ce";
+	case SCRIPT_ECN_ECT01:
+		return "ect01";
+	default:
+		return NULL;
+	}
+}
+
+/* The IP ECN field an inbound "[...]" puts on the wire (Not-ECT if none). */
+static uint8_t script_ecn_wire(uint8_t e)
+{
+	switch (e) {
+	case SCRIPT_ECN_ECT1:
+		return TCP_ECN_ECT1;
+	case SCRIPT_ECN_ECT0:
+		return TCP_ECN_ECT0;
+	case SCRIPT_ECN_CE:
+		return TCP_ECN_CE;
+	default:
+		return TCP_ECN_NOT_ECT;
+	}
+}
+
+/*
+ * A segment in packetdrill notation: "> S. 0:0(0) ack 1 win 65535 <...>",
+ * after the ECN codepoint when 'ecn' names one ("> [ect0] P. ...").
+ */
+static void fmt_pkt(char dir, const char *ecn, uint16_t flags, uint32_t seq,
+                    uint32_t len, bool has_ack, uint32_t ack, bool has_win,
+                    uint32_t win, bool has_urg, uint32_t urg, const char *opts,
+                    char *buf, size_t n)
 {
 	char f[16];
 	size_t off = 0;
 
 	buf[0] = '\0';
 	fmt_flags(flags, f, sizeof(f));
-	cat(buf, n, &off, "%c %s %" PRIu32 ":%" PRIu32 "(%" PRIu32 ")", dir, f,
-	    seq, seq + len, len);
+	cat(buf, n, &off, "%c ", dir);
+	if (ecn)
+		cat(buf, n, &off, "[%s] ", ecn);
+	cat(buf, n, &off, "%s %" PRIu32 ":%" PRIu32 "(%" PRIu32 ")", f, seq,
+	    seq + len, len);
 	if (has_ack)
 		cat(buf, n, &off, " ack %" PRIu32, ack);
 	if (has_win)
@@ -275,8 +323,8 @@ static void fmt_script_pkt(const struct script_packet *p, char *buf, size_t n)
 		snprintf(o, sizeof(o), "...");
 	else
 		fmt_opts(p->opts, p->opt_n, o, sizeof(o));
-	fmt_pkt(p->dir, p->flags, p->seq_start, p->len, p->has_ack, p->ack,
-	        p->has_win, p->win, p->has_urg, p->urg,
+	fmt_pkt(p->dir, script_ecn_name(p->ecn), p->flags, p->seq_start, p->len,
+	        p->has_ack, p->ack, p->has_win, p->win, p->has_urg, p->urg,
 	        p->opts_any || p->opt_n ? o : NULL, buf, n);
 }
 
@@ -287,8 +335,9 @@ static void fmt_log_pkt(const struct runlog_pkt *p, char *buf, size_t n)
 		         p->dir, p->icmp, p->seq, p->seq + p->len, p->len);
 		return;
 	}
-	fmt_pkt(p->dir, p->flags, p->seq, p->len, p->has_ack, p->ack, true,
-	        p->win, false, 0, p->opts[0] ? p->opts : NULL, buf, n);
+	fmt_pkt(p->dir, p->ecn ? ecn_name(p->ecn) : NULL, p->flags, p->seq,
+	        p->len, p->has_ack, p->ack, true, p->win, false, 0,
+	        p->opts[0] ? p->opts : NULL, buf, n);
 }
 
 /* "-1 EAGAIN (Resource temporarily unavailable)" or "4". */
@@ -753,6 +802,7 @@ static void log_pkt_out(struct runner *x, const struct run_seg *d,
 	p->has_ack = (d->seg.flags & TCP_FLAG_ACK) != 0;
 	p->ack = d->seg.ack.v - RUN_REMOTE_ISN;
 	p->win = d->seg.wnd;
+	p->ecn = d->ip.tos & TCP_ECN_MASK;
 	/* TSval in the script's terms once the mapping is known. */
 	for (k = 0; k < d->opt_n; k++) {
 		shown[k] = d->opts[k];
@@ -1349,9 +1399,10 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	                                               : TCP_IP4_HDR_MIN;
 	tcp_len = tcp_seg_emit(&seg, &src, &dst, x->out + ip_len,
 	                       sizeof(x->out) - ip_len - SCRIPT_IPOPTS_MAX);
+	/* "[ce]" and the others: the ECN field of the TOS / Traffic Class. */
 	if (tcp_len == 0 ||
-	    tcp_wire_ip_emit(&src, &dst, 64, 0, x->ip_id++, tcp_len, x->out,
-	                     ip_len) != ip_len) {
+	    tcp_wire_ip_emit(&src, &dst, 64, script_ecn_wire(sp->ecn),
+	                     x->ip_id++, tcp_len, x->out, ip_len) != ip_len) {
 		fail(x, ev->line,
 		     "len: expected a segment that fits in one IP packet, "
 		     "got %" PRIu32 " payload bytes",
@@ -1374,6 +1425,7 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	e->pkt.has_ack = (sp->flags & TCP_FLAG_ACK) != 0;
 	e->pkt.ack = sp->ack;
 	e->pkt.win = seg.wnd;
+	e->pkt.ecn = script_ecn_wire(sp->ecn);
 	if (!sp->opts_any)
 		fmt_opts(sp->opts, sp->opt_n, e->pkt.opts, sizeof(e->pkt.opts));
 	diag_clear(&d);
@@ -1501,6 +1553,29 @@ static bool compare(struct runner *x, const struct script_event *ev,
 			     lp->opts);
 			return false;
 		}
+	}
+	/* The IP layer: "[ect0]" ..., "// shakedown: tos=N ttl=N". */
+	if (sp->ecn != SCRIPT_ECN_NONE) {
+		unsigned got = d->ip.tos & TCP_ECN_MASK;
+		bool same = sp->ecn == SCRIPT_ECN_ECT01
+		                ? got == TCP_ECN_ECT0 || got == TCP_ECN_ECT1
+		                : got == script_ecn_wire(sp->ecn);
+
+		if (!same) {
+			fail(x, ev->line, "ecn: expected [%s], got [%s]",
+			     script_ecn_name(sp->ecn), ecn_name(got));
+			return false;
+		}
+	}
+	if (sp->brk.has_tos && d->ip.tos != sp->brk.tos) {
+		fail(x, ev->line, "tos: expected 0x%02x, got 0x%02x",
+		     (unsigned)sp->brk.tos, (unsigned)d->ip.tos);
+		return false;
+	}
+	if (sp->brk.has_ttl && d->ip.ttl != sp->brk.ttl) {
+		fail(x, ev->line, "ttl: expected %u, got %u",
+		     (unsigned)sp->brk.ttl, (unsigned)d->ip.ttl);
+		return false;
 	}
 	if (d->has_ts && x->ts_prev_set &&
 	    (int32_t)(d->tsval - x->ts_prev) < 0) {

@@ -477,7 +477,7 @@ static int brk_hex(struct parser *p, size_t w, size_t e, const char *what,
 
 #define BRK_WORDS                                                              \
 	"bad_csum, csum=, opts=, doff=, src=, dst=, ipopts=, qsport=, "        \
-	"qdport= or isn_delta="
+	"qdport=, isn_delta=, tos= or ttl="
 
 /* "src=ADDR", "dst=ADDR": an IPv4 or IPv6 address in [w, e). */
 static int brk_addr(struct parser *p, size_t w, size_t e, const char *what,
@@ -545,7 +545,8 @@ static bool brk_is(const struct parser *p, size_t w, size_t eq, size_t e,
 /*
  * "// shakedown: WORD ..." after a packet on the same line: how to break an
  * inbound segment, its IP layer, the quote of an ICMP error, or what to
- * check of an outbound SYN's ISN (SYNTAX.md, "Directives").
+ * check of an outbound packet: a SYN's ISN, the TOS octet, the TTL
+ * (SYNTAX.md, "Directives").
  */
 static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 {
@@ -674,6 +675,29 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 				    "SYN ('> S') only");
 			if (brk_range(p, eq + 1, e, b) < 0)
 				return -1;
+		} else if (brk_is(p, w, eq, e, "tos", true) ||
+		           brk_is(p, w, eq, e, "ttl", true)) {
+			/* IP fields every outbound packet can be checked for
+			 * (MUST-48, MUST-49, SHLD-22). */
+			bool tos = p->t[w + 1] == 'o';
+			bool *has = tos ? &b->has_tos : &b->has_ttl;
+
+			out_ok = true;
+			if (*has)
+				return perr(p, w,
+				            "'%s=' given twice in a "
+				            "'shakedown:' comment",
+				            tos ? "tos" : "ttl");
+			if (pk->dir != '>')
+				return perr(p, w,
+				            "'%s=' applies to outbound ('>') "
+				            "packets only",
+				            tos ? "tos" : "ttl");
+			if (brk_number(p, eq + 1, e, 0xff, tos ? "tos" : "ttl",
+			               &v) < 0)
+				return -1;
+			*has = true;
+			*(tos ? &b->tos : &b->ttl) = (uint8_t)v;
 		} else {
 			return perr(p, w,
 			            "expected " BRK_WORDS
@@ -1454,6 +1478,63 @@ after_code:
 	return 0;
 }
 
+/*
+ * packetdrill's ECN codepoint before the flags: "[noecn]", "[ect0]",
+ * "[ect1]", "[ce]", and outbound "[ect01]" (either ECT). The cursor is on
+ * the '['.
+ */
+static int parse_ecn(struct parser *p, struct script_packet *pkt)
+{
+	static const struct {
+		const char *name;
+		uint8_t ecn;
+	} names[] = {
+		{ "noecn", SCRIPT_ECN_NOT_ECT }, { "ect0", SCRIPT_ECN_ECT0 },
+		{ "ect1", SCRIPT_ECN_ECT1 },     { "ce", SCRIPT_ECN_CE },
+		{ "ect01", SCRIPT_ECN_ECT01 },
+	};
+	char name[SCRIPT_NAME_MAX];
+	size_t at, k;
+
+	p->pos++;
+	if (skip_space(p, false) < 0)
+		return -1;
+	at = p->pos;
+	if (!is_ident_start(peek(p)))
+		return expected(p, "an ECN codepoint (noecn, ect0, ect1, ce "
+		                   "or ect01) after '['");
+	if (read_ident(p, name) < 0)
+		return -1;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(name, names[k].name) == 0)
+			break;
+	if (k == sizeof(names) / sizeof(names[0])) {
+		if (strcmp(name, "tos") == 0 || strcmp(name, "ttl") == 0)
+			return perr(p, at,
+			            "'[%s ...]' is not supported; write '// "
+			            "shakedown: %s=N' after an outbound packet",
+			            name, name);
+		return perr(p, at,
+		            "unknown ECN codepoint '%s' (expected noecn, ect0, "
+		            "ect1, ce or ect01)",
+		            name);
+	}
+	if (names[k].ecn == SCRIPT_ECN_ECT01 && pkt->dir != '>')
+		return perr(p, at,
+		            "'[ect01]' applies to outbound ('>') packets only; "
+		            "an inbound packet carries one codepoint");
+	pkt->ecn = names[k].ecn;
+	if (expect_char(p, ']', "']' after the ECN codepoint") < 0 ||
+	    skip_space(p, false) < 0)
+		return -1;
+	if (p->len - p->pos >= 4 && memcmp(p->t + p->pos, "icmp", 4) == 0)
+		return perr(p, at - 1,
+		            "an ECN codepoint '[%s]' applies to TCP segments, "
+		            "not to ICMP",
+		            name);
+	return 0;
+}
+
 static int parse_packet(struct parser *p, struct script_packet *pkt)
 {
 	size_t start;
@@ -1462,6 +1543,8 @@ static int parse_packet(struct parser *p, struct script_packet *pkt)
 	pkt->dir = (char)peek(p);
 	p->pos++;
 	if (skip_space(p, false) < 0)
+		return -1;
+	if (peek(p) == '[' && parse_ecn(p, pkt) < 0)
 		return -1;
 	if (p->len - p->pos >= 4 && memcmp(p->t + p->pos, "icmp", 4) == 0 &&
 	    (p->len - p->pos == 4 || !is_ident_char(p->t[p->pos + 4]))) {

@@ -659,6 +659,51 @@ static void test_shakedown_comment_breaks_inbound_segment(void **state)
 	script_free(&s);
 }
 
+/* ===== ECN codepoints and IP-level checks ===== */
+
+static void test_packet_ecn_codepoints_and_ip_checks(void **state)
+{
+	struct script s;
+
+	(void)state;
+	parse_ok(&s, "0 < [ect0] . 1:1001(1000) ack 1\n"
+	             "+0 <[ce] P. 1001:2001(1000) ack 1 win 9\n"
+	             "+0 < [ ect1 ] . 2001:2001(0) ack 1\n"
+	             "+0 < [noecn] SEW 0:0(0) win 9\n"
+	             "+0 > [ect01] P. 1:11(10) ack 1 // shakedown: tos=0xb8 "
+	             "ttl=64\n"
+	             "+0 > . 1:1(0) ack 1 // shakedown: ttl=0\n"
+	             "+0 > . 1:1(0) ack 1\n");
+	assert_int_equal(s.event_n, 7);
+	assert_int_equal(s.events[0].u.pkt.ecn, SCRIPT_ECN_ECT0);
+	assert_int_equal(s.events[1].u.pkt.ecn, SCRIPT_ECN_CE);
+	assert_int_equal(s.events[1].u.pkt.flags, TCP_FLAG_PSH | TCP_FLAG_ACK);
+	assert_int_equal(s.events[2].u.pkt.ecn, SCRIPT_ECN_ECT1);
+	assert_int_equal(s.events[3].u.pkt.ecn, SCRIPT_ECN_NOT_ECT);
+	assert_int_equal(s.events[3].u.pkt.flags,
+	                 TCP_FLAG_SYN | TCP_FLAG_ECE | TCP_FLAG_CWR);
+	assert_int_equal(s.events[4].u.pkt.ecn, SCRIPT_ECN_ECT01);
+	assert_true(s.events[4].u.pkt.brk.has_tos &&
+	            s.events[4].u.pkt.brk.has_ttl);
+	assert_int_equal(s.events[4].u.pkt.brk.tos, 0xb8);
+	assert_int_equal(s.events[4].u.pkt.brk.ttl, 64);
+	assert_true(s.events[5].u.pkt.brk.has_ttl &&
+	            !s.events[5].u.pkt.brk.has_tos);
+	assert_int_equal(s.events[5].u.pkt.brk.ttl, 0);
+	assert_int_equal(s.events[6].u.pkt.ecn, SCRIPT_ECN_NONE);
+	assert_false(s.events[6].u.pkt.brk.set);
+	script_free(&s);
+	assert_err("0 < [] . 1:1(0) ack 1\n",
+	           "t.pkt:1:6: error: expected an ECN codepoint (noecn, ect0, "
+	           "ect1, ce or ect01) after '[', got ']'");
+	assert_err("0 > [ttl 9] . 1:1(0) ack 1\n",
+	           "t.pkt:1:6: error: '[ttl ...]' is not supported; write '// "
+	           "shakedown: ttl=N' after an outbound packet");
+	assert_err("0 > . 1:1(0) ack 1 // shakedown: tos=\n",
+	           "t.pkt:1:38: error: expected a number after 'tos=', got "
+	           "nothing");
+}
+
 /* ===== The malformed scripts of conformance/tests/ ===== */
 
 static int cmp_str(const void *a, const void *b)
@@ -1153,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_diag_without_place_or_line),
 		cmocka_unit_test(test_parse_file_missing_reports_path),
 		cmocka_unit_test(test_shakedown_comment_breaks_inbound_segment),
+		cmocka_unit_test(test_packet_ecn_codepoints_and_ip_checks),
 		cmocka_unit_test(test_malformed_scripts_give_exact_first_line),
 		cmocka_unit_test(test_syntax_md_examples_parse),
 		cmocka_unit_test(test_hostile_10mb_line_rejected_quickly),

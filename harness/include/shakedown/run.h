@@ -26,6 +26,7 @@ struct runlog_pkt {
 	bool has_ack;
 	uint32_t ack;   /* relative to the receiver's ISN */
 	uint32_t win;   /* window field as sent */
+	uint8_t ecn;    /* IP ECN field (TCP_ECN_*); shown when not Not-ECT */
 	char opts[128]; /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
 	/* An ICMP error instead of a segment: "icmp unreachable
 	 * port_unreachable"; seq and len then give the quoted range. */

@@ -104,6 +104,10 @@ struct script_break {
 	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "ISN clock"). */
 	bool has_isn_delta;
 	uint32_t isn_delta_min, isn_delta_max;
+	/* Outbound: "tos=N" (the whole TOS / Traffic Class octet), "ttl=N"
+	 * (TTL or hop limit) the packet must carry. */
+	bool has_tos, has_ttl;
+	uint8_t tos, ttl;
 	bool bad_csum; /* "bad_csum": a checksum that is always wrong */
 	bool has_csum; /* "csum=N": this checksum field, as is */
 	uint16_t csum;
@@ -128,8 +132,24 @@ struct script_icmp {
 	uint32_t mtu;
 };
 
+/*
+ * The ECN codepoint written before the flags, in packetdrill's brackets
+ * ("< [ce] . 1:1001(1000) ack 1"): inbound, the ECN field the packet
+ * carries; outbound, the one it must carry. NONE: not written (inbound
+ * Not-ECT, outbound not checked).
+ */
+enum script_ecn {
+	SCRIPT_ECN_NONE,
+	SCRIPT_ECN_NOT_ECT, /* [noecn] */
+	SCRIPT_ECN_ECT1,    /* [ect1] */
+	SCRIPT_ECN_ECT0,    /* [ect0] */
+	SCRIPT_ECN_CE,      /* [ce] */
+	SCRIPT_ECN_ECT01,   /* [ect01]: ECT(0) or ECT(1), outbound only */
+};
+
 struct script_packet {
 	char dir;     /* '<' inbound (to the stack), '>' outbound */
+	uint8_t ecn;  /* enum script_ecn */
 	bool is_icmp; /* an ICMP error (inbound only), see icmp */
 	struct script_icmp icmp;
 	uint16_t flags;     /* TCP_FLAG_* from tcpref/wire.h */
