@@ -22,6 +22,7 @@
 #define REF_POLL_MAX 8       /* pollfd entries per poll() */
 #define REF_MAXSEG_MIN 88    /* Linux refuses smaller TCP_MAXSEG values */
 #define REF_MAXSEG_MAX 32767 /* ... and larger ones */
+#define REF_DEFAULT_TTL 64   /* Linux: ip_default_ttl, IPv6 hop_limit */
 
 /* What write() sends: the payload bytes are not part of any check. */
 static const uint8_t ref_zeros[REF_RX_BYTES];
@@ -200,6 +201,33 @@ static bool state_connecting(enum tcp_state s)
 	return s == TCP_SYN_SENT || s == TCP_SYN_RECEIVED;
 }
 
+/*
+ * The TOS / Traffic Class and TTL / hop limit socket k asks of IP, for the
+ * run's family (an AF_INET6 socket in an IPv4 run sends IPv4, and then
+ * IP_TOS and IP_TTL apply, as on Linux). TTL 0 is the default, 64.
+ */
+static void sock_ip(const struct target *t, const struct ref_sock *k,
+                    struct tcp_ip_out *ip)
+{
+	bool v6 = t->o.addrs.stack_addr.family == TCP_AF_INET6;
+
+	ip->tos = v6 ? k->tclass : k->tos;
+	ip->ttl = v6 ? (k->hops_set ? k->hops : 0) : k->ttl;
+}
+
+/* Hands k's TOS and TTL to its connection or listener (MUST-48, SHLD-21). */
+static void sock_apply_ip(struct target *t, struct ref_sock *k)
+{
+	struct tcp_conn *c = sock_conn(t, k);
+	struct tcp_ip_out ip;
+
+	if (!c)
+		return;
+	ip = c->ip; /* IPv4 options and next hop stay */
+	sock_ip(t, k, &ip);
+	tcp_conn_set_ip(c, &ip);
+}
+
 /* Applies the options set before the connection existed. */
 static void sock_apply(struct target *t, struct ref_sock *k)
 {
@@ -207,6 +235,7 @@ static void sock_apply(struct target *t, struct ref_sock *k)
 
 	if (!c)
 		return;
+	sock_apply_ip(t, k);
 	tcp_conn_set_nodelay(c, k->nodelay);
 	tcp_conn_set_keepalive(c, k->keepalive);
 	if (k->user_to_ms > 0)
@@ -245,6 +274,7 @@ static int sys_socket(struct target *t, const struct script *s,
 	if (fd < 0)
 		return sys_err(t, r, EMFILE);
 	t->socks[fd - REF_FD_BASE].nonblock = (type & SOCK_NONBLOCK) != 0;
+	t->socks[fd - REF_FD_BASE].v6 = dom == AF_INET6;
 	return sys_ok(t, r, fd);
 }
 
@@ -351,6 +381,12 @@ static int try_accept(struct target *t, int fd, struct target_sysret *r)
 	n->keepalive = k->keepalive;
 	n->rcvbuf = k->rcvbuf;
 	n->sndbuf = k->sndbuf;
+	n->v6 = k->v6;
+	n->tos = k->tos;
+	n->ttl = k->ttl;
+	n->tclass = k->tclass;
+	n->hops_set = k->hops_set;
+	n->hops = k->hops;
 	return sys_ok(t, r, nfd);
 }
 
@@ -382,6 +418,7 @@ static int try_connect(struct target *t, int fd, struct target_sysret *r)
 static int sys_connect(struct target *t, int fd, struct ref_sock *k,
                        struct target_sysret *r, struct diag *d)
 {
+	struct tcp_ip_out ip;
 	struct tcp_tuple tu;
 	int h;
 
@@ -403,7 +440,10 @@ static int sys_connect(struct target *t, int fd, struct ref_sock *k,
 	tu.lport = k->bound ? k->port : 0;
 	tu.raddr = t->o.addrs.script_addr;
 	tu.rport = t->o.addrs.script_port;
-	h = tcp_stack_connect(&t->st, &t->env, t->now_us, &tu, &t->out);
+	/* The SYN already carries the socket's TOS and TTL (MUST-48/49). */
+	memset(&ip, 0, sizeof(ip));
+	sock_ip(t, k, &ip);
+	h = tcp_stack_connect_ip(&t->st, &t->env, t->now_us, &tu, &ip, &t->out);
 	if (flush(t, d) != 0)
 		return -1;
 	if (h < 0)
@@ -564,6 +604,63 @@ static int sys_close(struct target *t, struct ref_sock *k,
 
 /* ---- setsockopt, getsockopt ------------------------------------------ */
 
+/*
+ * IPPROTO_IP and IPPROTO_IPV6 options as Linux takes them on a TCP socket
+ * (RFC 9293 3.9.1.9 MUST-48, SHLD-21; 3.9.2 MUST-49): IP_TOS and
+ * IPV6_TCLASS set the DSCP, and their ECN bits are dropped, since the ECN
+ * field is TCP's (RFC 3168 6.1; Linux's __ip_sock_set_tos and IPV6_TCLASS
+ * do the same for SOCK_STREAM); -1 is the default TCLASS, 0. IP_TTL takes
+ * 1..255 or -1 (the default, 64); IPV6_UNICAST_HOPS -1..255 (0 is taken as
+ * the default here, while Linux would send hop limit 0). An AF_INET socket
+ * has no IPPROTO_IPV6 level. A connection takes a new value at once, for
+ * its next segment; a listener passes it to later children.
+ */
+static int ip_setsockopt(struct target *t, struct ref_sock *k, int64_t level,
+                         int64_t name, int64_t v, struct target_sysret *r)
+{
+	if (level == IPPROTO_IPV6 && !k->v6)
+		return sys_err(t, r, ENOPROTOOPT);
+	if (level == IPPROTO_IP && name == IP_TOS) {
+		k->tos = (uint8_t)(v & 0xfc);
+	} else if (level == IPPROTO_IP && name == IP_TTL) {
+		if (v != -1 && (v < 1 || v > 255))
+			return sys_err(t, r, EINVAL);
+		k->ttl = v == -1 ? 0 : (uint8_t)v;
+	} else if (level == IPPROTO_IPV6 && name == IPV6_TCLASS) {
+		if (v < -1 || v > 255)
+			return sys_err(t, r, EINVAL);
+		k->tclass = v == -1 ? 0 : (uint8_t)(v & 0xfc);
+	} else if (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS) {
+		if (v < -1 || v > 255)
+			return sys_err(t, r, EINVAL);
+		k->hops_set = v != -1;
+		k->hops = v == -1 ? 0 : (uint8_t)v;
+	} else {
+		return sys_err(t, r, ENOPROTOOPT);
+	}
+	sock_apply_ip(t, k);
+	return sys_ok(t, r, 0);
+}
+
+/* getsockopt() of the same options: 0 with *v, or an errno value. */
+static int ip_getsockopt(const struct ref_sock *k, int64_t level, int64_t name,
+                         int64_t *v)
+{
+	if (level == IPPROTO_IPV6 && !k->v6)
+		return ENOPROTOOPT;
+	if (level == IPPROTO_IP && name == IP_TOS)
+		*v = k->tos;
+	else if (level == IPPROTO_IP && name == IP_TTL)
+		*v = k->ttl ? k->ttl : REF_DEFAULT_TTL;
+	else if (level == IPPROTO_IPV6 && name == IPV6_TCLASS)
+		*v = k->tclass;
+	else if (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS)
+		*v = k->hops_set ? k->hops : REF_DEFAULT_TTL;
+	else
+		return ENOPROTOOPT;
+	return 0;
+}
+
 static int sys_setsockopt(struct target *t, const struct script *s,
                           const struct script_event *ev, struct ref_sock *k,
                           struct target_sysret *r, struct diag *d)
@@ -590,6 +687,8 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 	}
 	if (arg_int(s, ev, 3, 0, &v) != 0)
 		return bad_arg(d, s, ev, 3);
+	if (level == IPPROTO_IP || level == IPPROTO_IPV6)
+		return ip_setsockopt(t, k, level, name, v, r);
 	if (level == SOL_SOCKET) {
 		if (name == SO_REUSEADDR)
 			k->reuseaddr = v != 0;
@@ -693,6 +792,11 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 			v = k->user_to_ms;
 		else
 			return sys_err(t, r, ENOPROTOOPT);
+	} else if (level == IPPROTO_IP || level == IPPROTO_IPV6) {
+		int e = ip_getsockopt(k, level, name, &v);
+
+		if (e)
+			return sys_err(t, r, e);
 	} else {
 		return sys_err(t, r, ENOPROTOOPT);
 	}

@@ -62,6 +62,13 @@ struct ref_sock {
 	bool shut_wr;       /* shutdown(SHUT_WR) */
 	bool connecting;    /* nonblocking connect() not yet reported */
 	bool err_taken;     /* the connection's error was reported once */
+	/* IP level (MUST-48, MUST-49): the values the application set. */
+	bool v6;        /* an AF_INET6 socket (IPPROTO_IPV6 options) */
+	uint8_t tos;    /* IP_TOS, DSCP only: the ECN bits are TCP's */
+	uint8_t ttl;    /* IP_TTL; 0: the default (64) */
+	uint8_t tclass; /* IPV6_TCLASS, DSCP only */
+	bool hops_set;  /* IPV6_UNICAST_HOPS given (not -1) */
+	uint8_t hops;   /* ... its value */
 };
 
 enum ref_call {

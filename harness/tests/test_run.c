@@ -228,6 +228,87 @@ static void test_established_write_read_passes(void **state)
 	run_result_free(&r);
 }
 
+/* "[ect0]" outbound, "[ce]" inbound, and "tos=" / "ttl=" checks. */
+static void test_ecn_codepoints_and_ip_fields_checked(void **state)
+{
+	static const char ecn[] =
+	    "0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+	    "+0  setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"
+	    "+0  setsockopt(3, IPPROTO_IP, IP_TOS, [0x29], 4) = 0\n"
+	    "+0  setsockopt(3, IPPROTO_IP, IP_TTL, [9], 4) = 0\n"
+	    "+0  bind(3, ..., ...) = 0\n"
+	    "+0  listen(3, 1) = 0\n"
+	    "+0  < SEW 0:0(0) win 65535 <mss 1000>\n"
+	    "+0  > [noecn] SE. 0:0(0) ack 1 <mss 1460> // shakedown: tos=0x28 "
+	    "ttl=9\n"
+	    "+.1 < . 1:1(0) ack 1 win 65535\n"
+	    "+0  accept(3, ..., ...) = 4\n"
+	    "+0  getsockopt(4, IPPROTO_IP, IP_TOS, [0x28], [4]) = 0\n"
+	    "+0  write(4, ..., 1000) = 1000\n"
+	    "+0  > [ect01] P. 1:1001(1000) ack 1 // shakedown: tos=0x2a\n"
+	    "+.1 < [ce] P. 1:1001(1000) ack 1001 win 65535\n"
+	    "+0~+.25 > [noecn] E. 1001:1001(0) ack 1001 // shakedown: ttl=9\n";
+	struct run_result r;
+	char *bad;
+
+	(void)state;
+	run_text(ecn, &r);
+	assert_pass(&r);
+	run_result_free(&r);
+
+	bad = strdup(ecn);
+	memcpy(strstr(bad, "[ect01]"), "[ect1] ", 7);
+	run_text(bad, &r);
+	assert_fail(&r, 13, "ecn: expected [ect1], got [ect0]");
+	run_result_free(&r);
+	free(bad);
+
+	bad = strdup(ecn);
+	memcpy(strstr(bad, "tos=0x2a"), "tos=0x28", 8);
+	run_text(bad, &r);
+	assert_fail(&r, 13, "tos: expected 0x28, got 0x2a");
+	run_result_free(&r);
+	free(bad);
+
+	bad = strdup(ecn);
+	memcpy(strstr(bad, "ttl=9\n"), "ttl=8\n", 6);
+	run_text(bad, &r);
+	assert_fail(&r, 8, "ttl: expected 8, got 9");
+	run_result_free(&r);
+	free(bad);
+}
+
+/* The reference's IP-level socket options, as Linux takes them. */
+static void test_ip_level_sockopts_errors(void **state)
+{
+	static const char text[] =
+	    "0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+	    "+0  getsockopt(3, IPPROTO_IP, IP_TTL, [64], [4]) = 0\n"
+	    "+0  getsockopt(3, IPPROTO_IP, IP_TOS, [0], [4]) = 0\n"
+	    "+0  setsockopt(3, IPPROTO_IP, IP_TTL, [0], 4) = -1 EINVAL\n"
+	    "+0  setsockopt(3, IPPROTO_IP, IP_TTL, [255], 4) = 0\n"
+	    "+0  setsockopt(3, IPPROTO_IPV6, IPV6_TCLASS, [8], 4) = -1 "
+	    "ENOPROTOOPT\n"
+	    "+0  setsockopt(3, IPPROTO_IP, 9999, [1], 4) = -1 ENOPROTOOPT\n"
+	    "+0  socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 4\n"
+	    "+0  setsockopt(4, IPPROTO_IPV6, IPV6_TCLASS, [256], 4) = -1 "
+	    "EINVAL\n"
+	    "+0  setsockopt(4, IPPROTO_IPV6, IPV6_TCLASS, [0xff], 4) = 0\n"
+	    "+0  getsockopt(4, IPPROTO_IPV6, IPV6_TCLASS, [0xfc], [4]) = 0\n"
+	    "+0  setsockopt(4, IPPROTO_IPV6, IPV6_TCLASS, [-1], 4) = 0\n"
+	    "+0  getsockopt(4, IPPROTO_IPV6, IPV6_TCLASS, [0], [4]) = 0\n"
+	    "+0  getsockopt(4, IPPROTO_IPV6, IPV6_UNICAST_HOPS, [64], [4]) = "
+	    "0\n"
+	    "+0  setsockopt(4, IPPROTO_IPV6, IPV6_UNICAST_HOPS, [-2], 4) = -1 "
+	    "EINVAL\n";
+	struct run_result r;
+
+	(void)state;
+	run_text(text, &r);
+	assert_pass(&r);
+	run_result_free(&r);
+}
+
 static void test_established_linger_zero_close_sends_rst(void **state)
 {
 	static const char text[] = PASSIVE_OPEN
@@ -686,6 +767,8 @@ int main(void)
 		cmocka_unit_test(
 		    test_closed_blocking_connect_returns_on_synack_passes),
 		cmocka_unit_test(test_established_write_read_passes),
+		cmocka_unit_test(test_ecn_codepoints_and_ip_fields_checked),
+		cmocka_unit_test(test_ip_level_sockopts_errors),
 		cmocka_unit_test(test_established_linger_zero_close_sends_rst),
 		cmocka_unit_test(test_commands_not_run_noted_once),
 		cmocka_unit_test(test_requires_legacy_on_default_profile_skips),
