@@ -677,7 +677,7 @@ static const struct target_ops *find_target(const struct cli *c)
 /*
  * Loads the profile of --profile NAME, or the target's own (named after it)
  * when there is one. A NAME that is no file is passed to the target as the
- * name of its built-in configuration (ref: default, rfc5961, legacy).
+ * name of its built-in configuration (ref: default, rfc5961, legacy, ecn).
  * Returns -1 to go on, or an exit status.
  */
 static int load_profile(struct cli *c, const struct target_ops *t,

@@ -30,6 +30,7 @@ enum kind {
 	K_BOOL,    /* yes or no */
 	K_UINT,    /* a whole number, 0 to 10^9 */
 	K_OPTIONS, /* a packetdrill option list "<mss 1460,...>" or "none" */
+	K_ECN,     /* yes (asks and accepts), accept (when asked) or no */
 };
 
 /* Every key a profile may declare (README.md of conformance/profiles). */
@@ -43,6 +44,7 @@ static const struct {
 	{ "rfc5961", K_BOOL },
 	{ "legacy", K_BOOL },
 	{ "rfc1337", K_BOOL },
+	{ "ecn", K_ECN },
 	{ "challenge_ack_limit", K_UINT },
 	{ "challenge_ack_window_s", K_UINT },
 	{ "initial_window", K_WORD },
@@ -202,6 +204,14 @@ static int key_line(struct profile *p, struct lp *l)
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return err(l, vat,
 			           "expected yes or no for '%s', got "
+			           "'%s'",
+			           key, val);
+		break;
+	case K_ECN:
+		if (strcmp(val, "yes") != 0 && strcmp(val, "accept") != 0 &&
+		    strcmp(val, "no") != 0)
+			return err(l, vat,
+			           "expected yes, accept or no for '%s', got "
 			           "'%s'",
 			           key, val);
 		break;

@@ -286,9 +286,13 @@ static int ref_recv(struct target *t, uint64_t deadline_us,
 
 /* ---- Target operations ----------------------------------------------- */
 
+/*
+ * The built-in configurations: the stack's profiles, and "ecn", the default
+ * one that also asks for ECN on active opens (TCP_ECN_MODE_ON).
+ */
 static int ref_profile(const char *name, enum tcp_profile *p)
 {
-	if (!name || strcmp(name, "default") == 0)
+	if (!name || strcmp(name, "default") == 0 || strcmp(name, "ecn") == 0)
 		*p = TCP_PROFILE_DEFAULT;
 	else if (strcmp(name, "rfc5961") == 0)
 		*p = TCP_PROFILE_RFC5961;
@@ -319,7 +323,7 @@ static int ref_open(struct target **tp, const struct target_opts *o,
 	if (ref_profile(o->profile, &prof) != 0)
 		return diag_set(d, "", 0, 0, NULL, 0,
 		                "ref: unknown profile '%s' (known: default, "
-		                "rfc5961, legacy)",
+		                "rfc5961, legacy, ecn)",
 		                o->profile);
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -335,6 +339,8 @@ static int ref_open(struct target **tp, const struct target_opts *o,
 		return diag_set(d, "", 0, 0, NULL, 0, "ref: out of memory");
 	}
 	tcp_cfg_init(&t->cfg, prof);
+	if (strcmp(t->profile, "ecn") == 0)
+		t->cfg.ecn = TCP_ECN_MODE_ON; /* RFC 3168 6.1.1: ask */
 	t->key.k0 = REF_ISN_K0;
 	t->key.k1 = REF_ISN_K1;
 	t->env.isn = ref_isn;
@@ -424,7 +430,7 @@ static int ref_next_note(struct target *t, struct target_note *n)
 
 /*
  * "default" and "rfc5961" apply the RFC 5961 mitigations; "legacy" is RFC
- * 793 as written.
+ * 793 as written; "ecn" is "default" asking for ECN on active opens.
  */
 static bool ref_satisfies(const struct target_opts *o, const char *req,
                           char *why, size_t n)
@@ -439,6 +445,8 @@ static bool ref_satisfies(const struct target_opts *o, const char *req,
 	if (strcmp(req, "rfc5961") == 0 && p != TCP_PROFILE_LEGACY)
 		return true;
 	if (strcmp(req, "legacy") == 0 && p == TCP_PROFILE_LEGACY)
+		return true;
+	if (strcmp(req, "ecn") == 0 && strcmp(name, "ecn") == 0)
 		return true;
 	snprintf(why, n,
 	         "requires %s; target ref (profile %s) does not "

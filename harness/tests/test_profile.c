@@ -25,6 +25,7 @@ static const char good[] =
     "\n"
     "  time_wait_s = 60\r\n"
     "quick_ack = yes\n"
+    "ecn = accept\n"
     "syn_options = <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 10>\n"
     "description = a # comment after text\n"
     "deviation handshake/a.pkt MUST-23 \"gives up # early\"\n"
@@ -48,7 +49,7 @@ static void test_profile_parses_keys_and_deviations(void **state)
 	assert_int_equal(p.dev_n, 2);
 	assert_string_equal(p.dev[0].reason, "gives up # early");
 	assert_string_equal(p.dev[1].req, "rfc6298-2.4");
-	assert_int_equal(p.dev[1].line, 9);
+	assert_int_equal(p.dev[1].line, 10);
 
 	assert_int_equal(profile_requires(&p, "time_wait_s=60", why, 160), 1);
 	assert_int_equal(profile_requires(&p, "quick_ack", why, 160), 1);
@@ -58,6 +59,8 @@ static void test_profile_parses_keys_and_deviations(void **state)
 	                         "time_wait_s = 60");
 	assert_int_equal(profile_requires(&p, "rfc5961", why, 160), -1);
 	assert_int_equal(profile_requires(NULL, "rfc5961", why, 160), -1);
+	assert_int_equal(profile_requires(&p, "ecn!=no", why, 160), 1);
+	assert_int_equal(profile_requires(&p, "ecn=yes", why, 160), 0);
 
 	assert_non_null(profile_deviation(&p, "handshake/a.pkt"));
 	assert_non_null(
@@ -113,6 +116,9 @@ static void test_profile_errors_name_file_line_col(void **state)
 	             "pf:2:13: error: expected '=' after 'time_wait_s'");
 	expect_error("target = ref\nmsl_s =\n",
 	             "pf:2:8: error: expected a value for 'msl_s'");
+	expect_error("target = ref\necn = on\n",
+	             "pf:2:7: error: expected yes, accept or no for 'ecn', "
+	             "got 'on'");
 	expect_error("target = two words\n",
 	             "pf:1:13: error: expected one word for 'target', got "
 	             "'two words'");
@@ -153,7 +159,8 @@ static void test_profile_errors_name_file_line_col(void **state)
 
 static void test_profile_shipped_files_parse(void **state)
 {
-	static const char *const names[] = { "ref", "ref-legacy", "linux" };
+	static const char *const names[] = { "ref", "ref-legacy", "ref-ecn",
+		                             "linux" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
