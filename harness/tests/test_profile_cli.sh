@@ -101,6 +101,19 @@ check 0 'profile ref-legacy has' run -p legacy "$tmp/v/tw60.pkt"
 check 2 "profile 'linux'" run -p linux "$tmp/v/good.pkt"
 check 2 "describes target 'linux', not 'ref'" run -p linux "$tmp/v/good.pkt"
 
+# ECN: the vector that needs the stack to ask (an ECN-setup SYN) is
+# skipped by the default profile and passes with -p ecn (ref-ecn), which
+# in turn skips the one written for a stack that does not ask.
+ecn=$(dirname "$0")/../../conformance/vectors/ecn
+check 0 'SKIP '"$ecn"'/closed-connect-ecn-setup-syn-ect-data.pkt: requires ecn=yes; profile ref has ecn = accept' \
+	run "$ecn"
+lastline '8 passed, 0 failed, 1 skipped'
+check 0 'PASS '"$ecn"'/closed-connect-ecn-setup-syn-ect-data.pkt' \
+	run -p ecn "$ecn"
+check 0 'SKIP '"$ecn"'/closed-connect-unasked-ece-synack-data-not-ect.pkt: requires ecn!=yes; profile ref-ecn has ecn = yes' \
+	run -p ecn "$ecn"
+lastline '8 passed, 0 failed, 1 skipped'
+
 # Bad profiles: exit 2 with file:line.
 printf 'target = ref\nrto_min = 5\n' >"$tmp/bad1"
 check 2 "$tmp/bad1:2:1: error: unknown key 'rto_min'" \
