@@ -318,7 +318,8 @@ static void ecn_mark(struct tcp_conn *c, struct tcp_out_seg *o, tcp_seq seq,
 	if ((c->fl & TCP_CF_ECE_SEND) && (o->seg.flags & TCP_FLAG_ACK) &&
 	    !(o->seg.flags & (TCP_FLAG_SYN | TCP_FLAG_RST)))
 		o->seg.flags |= TCP_FLAG_ECE;
-	if (len == 0 || tcp_seq_lt(seq, c->snd_max) || c->snd_wnd == 0)
+	if (len == 0 || tcp_seq_lt(seq, c->snd_max) || c->snd_wnd == 0 ||
+	    (c->fl & TCP_CF_ECN_NO_ECT))
 		return;
 	o->ip.tos |= TCP_ECN_ECT0; /* 6.1.2: ECT(0) when one will do */
 	if (c->fl & TCP_CF_CWR_SEND) {

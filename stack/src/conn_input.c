@@ -471,11 +471,16 @@ static void new_ack(struct tcp_conn *c, const struct tcp_env *env,
 	}
 	c->dupacks = 0;
 	prune_sack(c);
-	/* RFC 6298 5.2 and 5.3. */
-	if (tcp_seq_eq(c->snd_una, c->snd_max))
-		c->t_rtx = TCP_NO_DEADLINE;
-	else
+	/*
+	 * RFC 6298 5.2 and 5.3; but the timer of an ECN wait (ecn_echo)
+	 * runs on when everything is acknowledged: new data waits for it.
+	 */
+	if (tcp_seq_eq(c->snd_una, c->snd_max)) {
+		if (!(c->fl & TCP_CF_ECN_WAIT))
+			c->t_rtx = TCP_NO_DEADLINE;
+	} else {
 		c->t_rtx = now_us + c->rto_us;
+	}
 }
 
 /* RFC 5681 2 and 3.2: the duplicate ACK and fast retransmit. */
@@ -1207,6 +1212,17 @@ static struct tcp_verdict input_sync(struct tcp_conn *c,
 	struct tcp_seg seg = *in;
 	struct step st;
 
+	/*
+	 * RFC 3168 6.1.1: "If a host has received at least one non-ECN-setup
+	 * SYN ... it SHOULD NOT set ECT on data packets": the peer's SYN
+	 * again, now without ECE and CWR (the fallback of 6.1.1.1 after a
+	 * lost SYN,ACK). Answering ECE and CE marks goes on.
+	 */
+	if (c->state == TCP_SYN_RECEIVED && (c->fl & TCP_CF_ECN) &&
+	    (in->flags & TCP_FLAG_SYN) && tcp_seq_eq(in->seq, c->irs) &&
+	    (in->flags & (TCP_FLAG_ECE | TCP_FLAG_CWR)) !=
+	        (TCP_FLAG_ECE | TCP_FLAG_CWR))
+		c->fl |= TCP_CF_ECN_NO_ECT;
 	st = step_paws(c, env, now_us, &seg, out);
 	if (st.stop)
 		return st.v;

@@ -139,6 +139,22 @@ static void test_listen_syn_ece_or_cwr_alone_plain_synack(void **state)
 	}
 }
 
+/* The SYN again without ECE and CWR (the peer's fallback after a lost
+ * SYN,ACK): no ECT on our data (6.1.1 SHOULD NOT). */
+static void test_synrcvd_plain_syn_again_no_ect(void **state)
+{
+	struct fx *f = syn_rcvd(TCP_ECN_MODE_ACCEPT, SYN | ECE | CWR);
+
+	(void)state;
+	fx_input(f, SEG_IN(.flags = SYN, .seq = SEQ(REMOTE_ISN),
+	                   .opts = { .present = TCP_OPTF_MSS, .mss = FX_MSS }));
+	assert_true(f->c.fl & TCP_CF_ECN_NO_ECT);
+	fx_input(f, SEG_IN(.seq = SEQ(f->peer_nxt), .ack = SEQ(L(0))));
+	assert_state(f, TCP_ESTABLISHED);
+	write_one(f, TCP_ECN_NOT_ECT, ACK | PSH);
+	fx_free(f);
+}
+
 /* ECN off: the same SYN gets a plain SYN,ACK and data stays Not-ECT. */
 static void test_listen_ecn_off_plain_synack_not_ect(void **state)
 {
@@ -501,6 +517,34 @@ static void test_established_ece_at_one_smss_waits_for_timer(void **state)
 	fx_free(f);
 }
 
+/* The ACK of the rest of the flight does not end the wait early. */
+static void test_established_ecn_wait_survives_full_ack(void **state)
+{
+	struct fx *f = est_ecn();
+	uint64_t t0, waited;
+
+	(void)state;
+	assert_int_equal(fx_write(f, 2000, 0), 2000);
+	assert_nout(f, 2);
+	f->c.cwnd = 1000; /* as if a timeout had left one SMSS */
+	t0 = f->now_us;
+	fx_input(f, SEG_IN(.flags = ACK | ECE, .seq = SEQ(R(0)),
+	                   .ack = SEQ(L(1000))));
+	assert_true(f->c.fl & TCP_CF_ECN_WAIT);
+	f->now_us += 100 * MS;
+	fx_ack(f, L(2000), 65535);
+	assert_true(f->c.fl & TCP_CF_ECN_WAIT);
+	assert_true(f->c.t_rtx == t0 + f->c.rto_us);
+	fx_clear(f);
+	assert_int_equal(fx_write(f, 1000, 0), 1000);
+	assert_no_output(f);
+	waited = fx_run_until_output(f, 10 * SEC);
+	assert_int_equal(waited, f->c.rto_us - 100 * MS);
+	assert_nout(f, 1);
+	assert_seg(OUT(f, 0), ACK | PSH | CWR, L(2000), R(0));
+	fx_free(f);
+}
+
 /* ECE is ignored on a connection without ECN. */
 static void test_established_no_ecn_ece_ignored(void **state)
 {
@@ -617,6 +661,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listen_ecn_setup_syn_synack_ece_only),
 		cmocka_unit_test(test_listen_syn_ece_or_cwr_alone_plain_synack),
+		cmocka_unit_test(test_synrcvd_plain_syn_again_no_ect),
 		cmocka_unit_test(test_listen_ecn_off_plain_synack_not_ect),
 		cmocka_unit_test(test_profiles_ecn_modes),
 		cmocka_unit_test(test_synsent_ecn_on_setup_syn_and_synack),
@@ -640,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_established_fast_retransmit_queues_cwr),
 		cmocka_unit_test(
 		    test_established_ece_at_one_smss_waits_for_timer),
+		cmocka_unit_test(test_established_ecn_wait_survives_full_ack),
 		cmocka_unit_test(test_established_no_ecn_ece_ignored),
 		cmocka_unit_test(
 		    test_stack_synack_listener_tos_ttl_ce_reaches_conn),

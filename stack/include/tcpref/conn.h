@@ -241,13 +241,15 @@ struct tcp_reasm {
  * our SYN or SYN,ACK is ECN-setup; a CE mark awaits the peer's CWR, so ECE
  * goes on every ACK (6.1.3); cwnd was reduced, so CWR goes on the next new
  * data (6.1.2); an ECE came at a 1-MSS cwnd, so no new data leaves before
- * t_rtx expires (6.1.2).
+ * t_rtx expires (6.1.2); the peer's SYN came again without ECE and CWR, so
+ * no data of ours is ECT (6.1.1 SHOULD NOT), ECN being kept otherwise.
  */
 #define TCP_CF_ECN 0x02000000u
 #define TCP_CF_ECN_SYN 0x04000000u
 #define TCP_CF_ECE_SEND 0x08000000u
 #define TCP_CF_CWR_SEND 0x10000000u
 #define TCP_CF_ECN_WAIT 0x20000000u
+#define TCP_CF_ECN_NO_ECT 0x40000000u
 
 /*
  * What a connection reopened from TIME-WAIT keeps of its previous
