@@ -624,6 +624,7 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 			bool src = p->t[w] == 's';
 			bool *has = src ? &b->has_src : &b->has_dst;
 
+			out_ok = !src; /* outbound: the first hop expected */
 			if (*has)
 				return perr(
 				    p, w,
@@ -636,12 +637,16 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 				return -1;
 			*has = true;
 		} else if (brk_is(p, w, eq, e, "ipopts", true)) {
-			if (b->ipopt_len > 0)
+			out_ok = true; /* outbound: the options expected */
+			if (b->ipopt_len > 0 || b->no_ipopts)
 				return perr(p, w,
 				            "'ipopts=' given twice in a "
 				            "'shakedown:' comment");
-			if (brk_hex(p, eq + 1, e, "ipopts", b->ipopts,
-			            &b->ipopt_len, SCRIPT_IPOPTS_MAX) < 0)
+			if (pk->dir == '>' && e - eq - 1 == 4 &&
+			    memcmp(p->t + eq + 1, "none", 4) == 0)
+				b->no_ipopts = true;
+			else if (brk_hex(p, eq + 1, e, "ipopts", b->ipopts,
+			                 &b->ipopt_len, SCRIPT_IPOPTS_MAX) < 0)
 				return -1;
 		} else if (brk_is(p, w, eq, e, "qsport", true) ||
 		           brk_is(p, w, eq, e, "qdport", true)) {

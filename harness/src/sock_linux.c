@@ -467,6 +467,7 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 	union {
 		int i;
 		struct linger l;
+		uint8_t b[40]; /* IP_OPTIONS */
 	} val;
 	socklen_t natural = sizeof(int);
 	long rc;
@@ -488,6 +489,13 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		val.l.l_onoff = (int)on;
 		val.l.l_linger = (int)secs;
 		natural = sizeof(struct linger);
+	} else if (level == IPPROTO_IP && name == IP_OPTIONS) {
+		int n =
+		    symtab_expr_bytes(s, arg_expr(ev, 3), val.b, sizeof(val.b));
+
+		if (n < 0)
+			return bad_arg(d, s, ev, 3);
+		natural = (socklen_t)n;
 	} else {
 		if (arg_int(s, ev, 3, 0, &v) != 0)
 			return bad_arg(d, s, ev, 3);

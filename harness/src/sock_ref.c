@@ -137,6 +137,57 @@ static int32_t arg_out_expr(const struct script *s,
 	return x;
 }
 
+/*
+ * IP_OPTIONS as Linux reads them (ip_options_get): a loose or strict
+ * source route lists the hops h1 .. hn; the packets go to h1 and carry
+ * <type, len, 4, h2 .. hn, final destination> (RFC 791 3.1; the final
+ * address fills the last slot). Other options go as they are. Fills *ip
+ * for a connection to 'raddr'; false for a malformed route.
+ */
+static bool user_route(const struct ref_sock *k, const struct tcp_addr *raddr,
+                       struct tcp_ip_out *ip)
+{
+	size_t i = 0, len;
+
+	ip->opt_len = 0;
+	ip->has_nexthop = false;
+	ip->route_user = false;
+	if (k->ipopt_len == 0)
+		return true;
+	if (raddr->family != TCP_AF_INET)
+		return false;
+	memset(ip->opts, 0, sizeof(ip->opts));
+	memcpy(ip->opts, k->ipopts, k->ipopt_len);
+	ip->opt_len = (uint8_t)((k->ipopt_len + 3u) & ~3u);
+	while (i < k->ipopt_len) {
+		uint8_t *o = ip->opts + i;
+
+		if (o[0] == TCP_IPOPT_EOL)
+			break;
+		if (o[0] == TCP_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= k->ipopt_len || o[1] < 2 ||
+		    o[1] > k->ipopt_len - i)
+			return false;
+		len = o[1];
+		if (o[0] == TCP_IPOPT_LSRR || o[0] == TCP_IPOPT_SSRR) {
+			if (len < 7 || (len - 3) % 4 != 0 || o[2] != 4)
+				return false;
+			memset(&ip->nexthop, 0, sizeof(ip->nexthop));
+			ip->nexthop.family = TCP_AF_INET;
+			memcpy(ip->nexthop.a, o + 3, 4);
+			memmove(o + 3, o + 7, len - 7);
+			memcpy(o + len - 4, raddr->a, 4);
+			ip->has_nexthop = true;
+			ip->route_user = true;
+		}
+		i += len;
+	}
+	return true;
+}
+
 static int bad_arg(struct diag *d, const struct script *s,
                    const struct script_event *ev, unsigned i)
 {
@@ -403,7 +454,15 @@ static int sys_connect(struct target *t, int fd, struct ref_sock *k,
 	tu.lport = k->bound ? k->port : 0;
 	tu.raddr = t->o.addrs.script_addr;
 	tu.rport = t->o.addrs.script_port;
-	h = tcp_stack_connect(&t->st, &t->env, t->now_us, &tu, &t->out);
+	{
+		struct tcp_ip_out ip;
+
+		memset(&ip, 0, sizeof(ip));
+		if (!user_route(k, &tu.raddr, &ip))
+			return sys_err(t, r, EINVAL);
+		h = tcp_stack_connect_ip(&t->st, &t->env, t->now_us, &tu, &ip,
+		                         &t->out);
+	}
 	if (flush(t, d) != 0)
 		return -1;
 	if (h < 0)
@@ -586,6 +645,25 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 			return bad_arg(d, s, ev, 3);
 		k->linger_on = on != 0;
 		k->linger_s = secs;
+		return sys_ok(t, r, 0);
+	}
+	if (level == IPPROTO_IP && name == IP_OPTIONS) {
+		/* RFC 9293 3.9.2.1 (MUST-51): a source route for the
+		 * connection, given as a list of bytes. */
+		uint8_t b[TCP_IP_OPTS_MAX];
+		int n = symtab_expr_bytes(s, arg_expr(ev, 3), b, sizeof(b));
+
+		if (n < 0)
+			return bad_arg(d, s, ev, 3);
+		memcpy(k->ipopts, b, (size_t)n);
+		k->ipopt_len = (uint8_t)n;
+		if (c) {
+			struct tcp_ip_out ip = c->ip;
+
+			if (!user_route(k, &c->tuple.raddr, &ip))
+				return sys_err(t, r, EINVAL);
+			tcp_conn_set_ip(c, &ip);
+		}
 		return sys_ok(t, r, 0);
 	}
 	if (arg_int(s, ev, 3, 0, &v) != 0)

@@ -41,7 +41,7 @@ static const struct symtab_ent symtab_syms[] = {
 	SYM(PF_INET6),
 	SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_NONBLOCK),
 	SYM(SOCK_CLOEXEC),
-	SYM(IPPROTO_TCP), SYM(IPPROTO_IP), SYM(IPPROTO_IPV6),
+	SYM(IPPROTO_TCP), SYM(IPPROTO_IP), SYM(IPPROTO_IPV6), SYM(IP_OPTIONS),
 	SYM(SOL_SOCKET), SYM(SOL_TCP),
 	SYM(SO_REUSEADDR), SYM(SO_REUSEPORT), SYM(SO_LINGER), SYM(SO_RCVBUF),
 	SYM(SO_SNDBUF), SYM(SO_KEEPALIVE), SYM(SO_ERROR),
@@ -140,6 +140,27 @@ int symtab_expr_int(const struct script *s, int32_t i, int64_t *v)
 	default:
 		return -1;
 	}
+}
+
+int symtab_expr_bytes(const struct script *s, int32_t i, uint8_t *buf,
+                      size_t max)
+{
+	const struct script_expr *e = i < 0 ? NULL : script_expr_at(s, i);
+	int32_t k;
+
+	if (!e || e->kind != SCRIPT_EXPR_LIST || e->count < 0 ||
+	    (size_t)e->count > max || e->first < 0 ||
+	    (size_t)e->first + (size_t)e->count > s->elem_n)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		int64_t v;
+
+		if (symtab_expr_int(s, s->elems[e->first + k], &v) != 1 ||
+		    v < 0 || v > 255)
+			return -1;
+		buf[k] = (uint8_t)v;
+	}
+	return (int)e->count;
 }
 
 /* Appends to buf at *off, keeping it NUL-terminated. */

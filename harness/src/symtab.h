@@ -41,6 +41,13 @@ int symtab_errno_value(const char *name);
 int symtab_expr_int(const struct script *s, int32_t i, int64_t *v);
 
 /*
+ * Expression i as bytes: a list of integers 0..255 ("[0x83, 7, 4, 192, 0,
+ * 2, 7]"), at most max of them, into buf. Returns their number, or -1.
+ */
+int symtab_expr_bytes(const struct script *s, int32_t i, uint8_t *buf,
+                      size_t max);
+
+/*
  * Writes expression 'i' the way the script spells it ("[1]",
  * "{l_onoff=1, l_linger=0}", "O_RDWR|O_NONBLOCK") into buf, always
  * NUL-terminated and cut to n. Returns the length written.

@@ -62,6 +62,8 @@ struct ref_sock {
 	bool shut_wr;       /* shutdown(SHUT_WR) */
 	bool connecting;    /* nonblocking connect() not yet reported */
 	bool err_taken;     /* the connection's error was reported once */
+	uint8_t ipopt_len;  /* IP_OPTIONS as set (a user source route) */
+	uint8_t ipopts[TCP_IP_OPTS_MAX];
 };
 
 enum ref_call {

@@ -98,6 +98,7 @@ struct script_break {
 	} src, dst;
 	uint8_t ipopt_len; /* > 0: these IPv4 options, padded to 4 bytes */
 	uint8_t ipopts[SCRIPT_IPOPTS_MAX];
+	bool no_ipopts; /* outbound "ipopts=none": no IP options */
 	/* ICMP errors: "qsport=N", "qdport=N" replace the quoted ports. */
 	bool has_qsport, has_qdport;
 	uint16_t qsport, qdport;
