@@ -1790,8 +1790,8 @@ static int parse_result(struct parser *p, struct script_syscall *sc)
 		if (parse_int(p, &sc->ret) < 0)
 			return -1;
 	} else if (is_ident_start(c)) {
-		if ((sc->ret = new_expr(p, SCRIPT_EXPR_SYMBOL, start)) < 0 ||
-		    read_ident(p, p->s->exprs[sc->ret].name) < 0)
+		/* A SYMBOL, or flags ORed: "= O_RDWR|O_NONBLOCK". */
+		if (parse_expr(p, &sc->ret) < 0)
 			return -1;
 	} else {
 		return expected(
