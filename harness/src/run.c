@@ -1278,6 +1278,16 @@ static void ev_icmp(struct runner *x, const struct script_event *ev,
 		fail(x, ev->line, "icmp: the message could not be built");
 		return;
 	}
+	if (sp->brk.ipopt_len > 0) {
+		size_t hl =
+		    insert_ip_options(x, ev, v6 ? TCP_IP6_HDR : TCP_IP4_HDR_MIN,
+		                      len -
+		                          (v6 ? TCP_IP6_HDR : TCP_IP4_HDR_MIN));
+
+		if (hl == 0)
+			return;
+		len += hl - TCP_IP4_HDR_MIN;
+	}
 	raw_add(x, x->ops->now_us(x->t), x->out, len);
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';

@@ -395,7 +395,7 @@ static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
                       const char *what, uint32_t *v)
 {
 	size_t i = w;
-	uint32_t x = 0;
+	uint64_t x = 0; /* 64 bits: no wrap before the range check */
 	int base = 10;
 
 	if (e - w > 2 && p->t[w] == '0' && (p->t[w + 1] | 0x20) == 'x') {
@@ -413,14 +413,14 @@ static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
 			            "expected a %s digit in '%s=', got '%c'",
 			            base == 16 ? "hex" : "decimal", what,
 			            p->t[i]);
-		x = x * (uint32_t)base + (uint32_t)dv;
+		x = x * (uint64_t)base + (uint64_t)dv;
 		if (x > max)
 			return perr(p, w,
 			            "%s=%.*s is out of range (at most %u)",
 			            what, (int)(e - w > 20 ? 20 : e - w),
 			            p->t + w, (unsigned)max);
 	}
-	*v = x;
+	*v = (uint32_t)x;
 	return 0;
 }
 
@@ -545,7 +545,7 @@ static bool brk_is(const struct parser *p, size_t w, size_t eq, size_t e,
 /*
  * "// shakedown: WORD ..." after a packet on the same line: how to break an
  * inbound segment, its IP layer, the quote of an ICMP error, or what to
- * check of an outbound SYN's ISN (SYNTAX.md, "Directives").
+ * check of an outbound SYN's ISN (SYNTAX.md, "Broken segments").
  */
 static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 {
@@ -1297,7 +1297,8 @@ static int icmp_word(struct parser *p, const struct icmp_name *tab, size_t n,
 	uint32_t v;
 
 	if (is_digit(peek(p))) {
-		if (read_u32(p, 255, &v, what, what) < 0)
+		if (read_u32(p, 255, &v, what,
+		             tab == icmp_types ? "ICMP type" : "ICMP code") < 0)
 			return -1;
 		*v4 = *v6 = (int16_t)v;
 		return 0;
@@ -1375,9 +1376,7 @@ static int parse_icmp(struct parser *p, struct script_packet *pkt)
 	              "a number)",
 	              &ic->type4, &ic->type6) < 0)
 		return -1;
-	snprintf(ic->name, sizeof(ic->name), "%.*s",
-	         (int)(p->pos - tstart < SCRIPT_NAME_MAX ? p->pos - tstart
-	                                                 : SCRIPT_NAME_MAX - 1),
+	snprintf(ic->name, sizeof(ic->name), "%.*s", (int)(p->pos - tstart),
 	         p->t + tstart);
 	ic->code4 = ic->code6 = 0;
 	if (skip_space(p, false) < 0)
@@ -1426,10 +1425,7 @@ static int parse_icmp(struct parser *p, struct script_packet *pkt)
 		if (tab == icmp_unreach_codes && c6 < 0)
 			ic->type6 = -1;
 		snprintf(ic->name, sizeof(ic->name), "%.*s",
-		         (int)(p->pos - tstart < SCRIPT_NAME_MAX
-		                   ? p->pos - tstart
-		                   : SCRIPT_NAME_MAX - 1),
-		         p->t + tstart);
+		         (int)(p->pos - tstart), p->t + tstart);
 		if (skip_space(p, false) < 0)
 			return -1;
 	}
@@ -1790,9 +1786,33 @@ static int parse_result(struct parser *p, struct script_syscall *sc)
 		if (parse_int(p, &sc->ret) < 0)
 			return -1;
 	} else if (is_ident_start(c)) {
-		/* A SYMBOL, or flags ORed: "= O_RDWR|O_NONBLOCK". */
-		if (parse_expr(p, &sc->ret) < 0)
+		/* A SYMBOL, or flags ORed on this line: "= O_RDWR|O_NONBLOCK".
+		 */
+		if ((sc->ret = new_expr(p, SCRIPT_EXPR_SYMBOL, start)) < 0 ||
+		    read_ident(p, p->s->exprs[sc->ret].name) < 0)
 			return -1;
+		for (;;) {
+			int32_t rhs, e;
+			size_t bar;
+
+			if (skip_space(p, false) < 0)
+				return -1;
+			if (peek(p) != '|')
+				break;
+			bar = p->pos++;
+			if (skip_space(p, false) < 0)
+				return -1;
+			if (!is_ident_start(peek(p)))
+				return expected(p, "a SYMBOL after '|'");
+			if ((rhs = new_expr(p, SCRIPT_EXPR_SYMBOL, p->pos)) <
+			        0 ||
+			    read_ident(p, p->s->exprs[rhs].name) < 0 ||
+			    (e = new_expr(p, SCRIPT_EXPR_OR, bar)) < 0)
+				return -1;
+			p->s->exprs[e].lhs = sc->ret;
+			p->s->exprs[e].rhs = rhs;
+			sc->ret = e;
+		}
 	} else {
 		return expected(
 		    p, "a return value (a number, a SYMBOL or ...) after '='");

@@ -515,9 +515,11 @@ bool tcp_wire_ip4_return_route(const uint8_t *hdr, size_t ihl,
 	    src->family != TCP_AF_INET || !ip4_find_route(hdr, ihl, &at))
 		return false;
 	len = hdr[at + 1];
+	if (len < 7 || (len - 3) % 4 != 0)
+		return false; /* malformed (and the pointer may not be there) */
 	ptr = hdr[at + 2];
-	if (len < 7 || (len - 3) % 4 != 0 || ptr <= len)
-		return false; /* malformed, or not completed */
+	if (ptr <= len)
+		return false; /* not completed: still on its way */
 	n = (len - 3) / 4;
 	memset(out->opts, 0, sizeof(out->opts));
 	out->opts[0] = hdr[at];

@@ -102,7 +102,8 @@ struct script_break {
 	/* ICMP errors: "qsport=N", "qdport=N" replace the quoted ports. */
 	bool has_qsport, has_qdport;
 	uint16_t qsport, qdport;
-	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "ISN clock"). */
+	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "Broken segments").
+	 */
 	bool has_isn_delta;
 	uint32_t isn_delta_min, isn_delta_max;
 	bool bad_csum; /* "bad_csum": a checksum that is always wrong */
@@ -122,10 +123,10 @@ struct script_break {
  * counterpart (source_quench in IPv6), which the runner reports.
  */
 struct script_icmp {
-	int16_t type4, code4;       /* ICMP (RFC 792) */
-	int16_t type6, code6;       /* ICMPv6 (RFC 4443) */
-	char name[SCRIPT_NAME_MAX]; /* "unreachable port_unreachable" */
-	bool has_mtu;               /* "mtu N": the next-hop MTU field */
+	int16_t type4, code4; /* ICMP (RFC 792) */
+	int16_t type6, code6; /* ICMPv6 (RFC 4443) */
+	char name[48];        /* "unreachable port_unreachable" */
+	bool has_mtu;         /* "mtu N": the next-hop MTU field */
 	uint32_t mtu;
 };
 
