@@ -1712,11 +1712,37 @@ static int parse_primary(struct parser *p, int32_t *out)
 		    read_ident(p, p->s->exprs[e].name) < 0 ||
 		    skip_space(p, true) < 0)
 			return -1;
-		if (peek(p) == '(')
-			return perr(
-			    p, start,
-			    "function calls such as '%s(...)' are not supported in arguments (write the value, a SYMBOL or ...)",
-			    p->s->exprs[e].name);
+		if (peek(p) == '(') {
+			const char *fn = p->s->exprs[e].name;
+			bool port = strcmp(fn, "htons") == 0;
+			bool addr = strcmp(fn, "inet_addr") == 0 ||
+			            strcmp(fn, "inet6_addr") == 0;
+			int32_t in;
+
+			/* packetdrill's sockaddr helpers: htons(8080) is the
+			 * port 8080, inet_addr("192.0.2.1") the address. */
+			if (!port && !addr)
+				return perr(
+				    p, start,
+				    "function calls such as '%s(...)' are not supported in arguments (only htons(N), inet_addr(\"A\") and inet6_addr(\"A\"); write the value, a SYMBOL or ...)",
+				    fn);
+			p->pos++;
+			if (skip_space(p, true) < 0)
+				return -1;
+			if (port ? !is_digit(peek(p)) : peek(p) != '"')
+				return expected(p,
+				                port
+				                    ? "a port number in htons()"
+				                    : "an address \"A\" in "
+				                      "inet_addr()");
+			if ((port ? parse_int(p, &in) : parse_string(p, &in)) <
+			        0 ||
+			    skip_space(p, true) < 0 ||
+			    expect_char(p, ')', "')' after the argument") < 0)
+				return -1;
+			*out = in;
+			return 0;
+		}
 		*out = e;
 		return 0;
 	}

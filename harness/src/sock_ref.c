@@ -323,11 +323,60 @@ static bool port_busy(struct target *t, const struct ref_sock *k, uint16_t port)
 	return false;
 }
 
-static int sys_bind(struct target *t, struct ref_sock *k,
-                    struct target_sysret *r)
+/*
+ * The socket address argument i of bind/connect as a tcp_addr and port;
+ * "..." gives *a and *port unchanged (the run's). Returns 0, 1 for an
+ * address of another family (EAFNOSUPPORT), or -1 with *d.
+ */
+static int sock_addr_arg(const struct script *s, const struct script_event *ev,
+                         unsigned i, struct tcp_addr *a, uint16_t *port,
+                         struct diag *d)
+{
+	struct symtab_sockaddr sa;
+	int rc = symtab_sockaddr(s, arg_expr(ev, i), &sa);
+
+	if (rc < 0)
+		return bad_arg(d, s, ev, i);
+	if (rc == 0)
+		return 0;
+	if ((sa.family == AF_INET6) != (a->family == TCP_AF_INET6))
+		return 1;
+	if (sa.has_addr) {
+		memset(a, 0, sizeof(*a));
+		a->family = sa.family == AF_INET6 ? TCP_AF_INET6 : TCP_AF_INET;
+		memcpy(a->a, sa.addr, sa.family == AF_INET6 ? 16 : 4);
+	}
+	if (sa.has_port)
+		*port = sa.port;
+	return 0;
+}
+
+/* The unspecified address (INADDR_ANY, in6addr_any). */
+static bool addr_any(const struct tcp_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->a, zero, a->family == TCP_AF_INET6 ? 16 : 4) == 0;
+}
+
+static int sys_bind(struct target *t, const struct script *s,
+                    const struct script_event *ev, struct ref_sock *k,
+                    struct target_sysret *r, struct diag *d)
 {
 	uint16_t port = t->o.addrs.stack_port;
+	struct tcp_addr a = t->o.addrs.stack_addr;
+	int rc = sock_addr_arg(s, ev, 1, &a, &port, d);
 
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return sys_err(t, r, EINVAL);
+	/* RFC 9293 3.9.1.1 (MUST-43): OPEN takes a local address; the
+	 * reference host has one, the stack's, besides "any". */
+	if (!addr_any(&a) && !tcp_addr_eq(&a, &t->o.addrs.stack_addr))
+		return sys_err(t, r, EADDRNOTAVAIL);
+	if (port == 0)
+		port = t->o.addrs.stack_port;
 	if (k->bound || k->kind != REF_SOCK_NEW)
 		return sys_err(t, r, EINVAL);
 	if (port_busy(t, k, port))
@@ -430,11 +479,36 @@ static int try_connect(struct target *t, int fd, struct target_sysret *r)
 	return sys_ok(t, r, 0);
 }
 
-static int sys_connect(struct target *t, int fd, struct ref_sock *k,
-                       struct target_sysret *r, struct diag *d)
+static int sys_connect(struct target *t, const struct script *s,
+                       const struct script_event *ev, int fd,
+                       struct ref_sock *k, struct target_sysret *r,
+                       struct diag *d)
 {
 	struct tcp_tuple tu;
-	int h;
+	struct tcp_addr ra = t->o.addrs.script_addr;
+	uint16_t rport = t->o.addrs.script_port;
+	int h, rc;
+
+	rc = sock_addr_arg(s, ev, 1, &ra, &rport, d);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return sys_err(t, r, EAFNOSUPPORT);
+	/* RFC 9293 3.9.1.1 (MUST-46): no active OPEN to a broadcast or
+	 * multicast address; ENETUNREACH as Linux says it. */
+	if (ra.family == TCP_AF_INET &&
+	    (ra.a[0] >= 224 || (ra.a[0] == 192 && ra.a[1] == 0 &&
+	                        ra.a[2] == 2 && ra.a[3] == 255)))
+		return sys_err(t, r, ENETUNREACH);
+	if (ra.family == TCP_AF_INET6 && ra.a[0] == 0xff)
+		return sys_err(t, r, ENETUNREACH);
+	if (!tcp_addr_eq(&ra, &t->o.addrs.script_addr) ||
+	    rport != t->o.addrs.script_port)
+		return diag_set(
+		    d, s->path, ev->line, ev->col, NULL, 0,
+		    "connect: the reference target reaches only the "
+		    "script side (its address and port 40000); "
+		    "write ... or those");
 
 	if (k->kind == REF_SOCK_LISTEN)
 		return sys_err(t, r, EISCONN);
@@ -1005,7 +1079,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return sys_err(t, r, EBADF);
 	p.fd = (int)fd;
 	if (strcmp(name, "bind") == 0)
-		return sys_bind(t, k, r);
+		return sys_bind(t, s, ev, k, r, d);
 	if (strcmp(name, "listen") == 0)
 		return sys_listen(t, s, ev, k, r, d);
 	if (strcmp(name, "accept") == 0) {
@@ -1018,7 +1092,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return block(t, &p, r);
 	}
 	if (strcmp(name, "connect") == 0) {
-		rc = sys_connect(t, p.fd, k, r, d);
+		rc = sys_connect(t, s, ev, p.fd, k, r, d);
 		if (rc != 0)
 			return rc;
 		p.call = REF_CALL_CONNECT;
