@@ -553,7 +553,10 @@ static void ev_done(struct runner *x, const struct script_event *ev,
 
 /* The stack's segment, decoded. */
 struct run_seg {
-	struct tcp_ip_info ip;
+	struct tcp_ip_info ip;  /* ip.dst: the final destination */
+	struct tcp_addr ip_dst; /* the IP header's (a source route's hop) */
+	const uint8_t *ip_opts; /* IPv4 options as sent */
+	size_t ip_opt_len;
 	struct tcp_seg seg;
 	struct script_opt opts[SCRIPT_MAX_OPTS + 1];
 	size_t opt_n;
@@ -593,6 +596,9 @@ int run_check_invariants(const uint8_t *pkt, size_t len, bool check_csum,
 	}
 	if (tcp_wire_ip_parse(pkt, len, &ip) != TCP_WHY_NONE || ip.tcp_len < 20)
 		return 0; /* not TCP/IP: the segment matching says so */
+	/* With a source route the checksum covers the final destination. */
+	if (ip.src.family == TCP_AF_INET)
+		(void)tcp_wire_ip4_route_final(pkt, ip.ip_hdr_bytes, &ip.dst);
 	if (check_csum &&
 	    !tcp_wire_tcp_csum_ok(&ip.src, &ip.dst, ip.tcp, ip.tcp_len)) {
 		snprintf(msg, n,
@@ -683,6 +689,13 @@ static int decode(const struct target_pkt *p, struct run_seg *d)
 	memset(d, 0, sizeof(*d));
 	if (tcp_wire_ip_parse(p->buf, p->len, &d->ip) != TCP_WHY_NONE)
 		return -1;
+	d->ip_dst = d->ip.dst;
+	if (d->ip.src.family == TCP_AF_INET) {
+		d->ip_opts = p->buf + TCP_IP4_HDR_MIN;
+		d->ip_opt_len = d->ip.ip_hdr_bytes - TCP_IP4_HDR_MIN;
+		(void)tcp_wire_ip4_route_final(p->buf, d->ip.ip_hdr_bytes,
+		                               &d->ip.dst);
+	}
 	if (tcp_seg_parse(&d->seg, d->ip.tcp, d->ip.tcp_len, &d->ip.src,
 	                  &d->ip.dst) != TCP_WHY_NONE)
 		return -1;
@@ -1315,6 +1328,16 @@ static void ev_icmp(struct runner *x, const struct script_event *ev,
 		fail(x, ev->line, "icmp: the message could not be built");
 		return;
 	}
+	if (sp->brk.ipopt_len > 0) {
+		size_t hl =
+		    insert_ip_options(x, ev, v6 ? TCP_IP6_HDR : TCP_IP4_HDR_MIN,
+		                      len -
+		                          (v6 ? TCP_IP6_HDR : TCP_IP4_HDR_MIN));
+
+		if (hl == 0)
+			return;
+		len += hl - TCP_IP4_HDR_MIN;
+	}
 	raw_add(x, x->ops->now_us(x->t), x->out, len);
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';
@@ -1440,6 +1463,20 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	ev_done(x, ev, start);
 }
 
+/* Bytes as hex digits, "none" when there are none. */
+static void fmt_hex(const uint8_t *b, size_t len, char *buf, size_t n)
+{
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	if (len == 0) {
+		snprintf(buf, n, "none");
+		return;
+	}
+	for (i = 0; i < len && off + 3 <= n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%02x", b[i]);
+}
+
 /* "192.0.2.1" or "2001:db8::1"; "?" for anything else. */
 static void fmt_addr(const struct tcp_addr *a, char *buf, size_t n)
 {
@@ -1500,6 +1537,40 @@ static bool compare(struct runner *x, const struct script_event *ev,
 		fail(x, ev->line, "ip: expected %s > %s, got %s > %s", ws, wd,
 		     gs, gd);
 		return false;
+	}
+	if (sp->brk.has_dst) {
+		struct tcp_addr want;
+		char ws[48], gs[48];
+
+		memset(&want, 0, sizeof(want));
+		want.family = sp->brk.dst.family;
+		memcpy(want.a, sp->brk.dst.a, sizeof(want.a));
+		if (!tcp_addr_eq(&want, &d->ip_dst)) {
+			fmt_addr(&want, ws, sizeof(ws));
+			fmt_addr(&d->ip_dst, gs, sizeof(gs));
+			fail(x, ev->line,
+			     "ip dst: expected %s (the first hop), got %s", ws,
+			     gs);
+			return false;
+		}
+	}
+	if (sp->brk.ipopt_len > 0 || sp->brk.no_ipopts) {
+		uint8_t want[SCRIPT_IPOPTS_MAX + 3];
+		size_t wl = ((size_t)sp->brk.ipopt_len + 3u) & ~(size_t)3u;
+
+		memset(want, 0, sizeof(want));
+		memcpy(want, sp->brk.ipopts, sp->brk.ipopt_len);
+		if (wl != d->ip_opt_len ||
+		    (wl > 0 && memcmp(want, d->ip_opts, wl) != 0)) {
+			char wh[2 * SCRIPT_IPOPTS_MAX + 8],
+			    gh[2 * SCRIPT_IPOPTS_MAX + 8];
+
+			fmt_hex(want, wl, wh, sizeof(wh));
+			fmt_hex(d->ip_opts, d->ip_opt_len, gh, sizeof(gh));
+			fail(x, ev->line, "ipopts: expected %s, got %s", wh,
+			     gh);
+			return false;
+		}
 	}
 	if (d->seg.flags != sp->flags) {
 		fmt_flags(sp->flags, w, sizeof(w));

@@ -395,7 +395,7 @@ static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
                       const char *what, uint32_t *v)
 {
 	size_t i = w;
-	uint32_t x = 0;
+	uint64_t x = 0; /* 64 bits: no wrap before the range check */
 	int base = 10;
 
 	if (e - w > 2 && p->t[w] == '0' && (p->t[w + 1] | 0x20) == 'x') {
@@ -413,14 +413,14 @@ static int brk_number(struct parser *p, size_t w, size_t e, uint32_t max,
 			            "expected a %s digit in '%s=', got '%c'",
 			            base == 16 ? "hex" : "decimal", what,
 			            p->t[i]);
-		x = x * (uint32_t)base + (uint32_t)dv;
+		x = x * (uint64_t)base + (uint64_t)dv;
 		if (x > max)
 			return perr(p, w,
 			            "%s=%.*s is out of range (at most %u)",
 			            what, (int)(e - w > 20 ? 20 : e - w),
 			            p->t + w, (unsigned)max);
 	}
-	*v = x;
+	*v = (uint32_t)x;
 	return 0;
 }
 
@@ -545,8 +545,8 @@ static bool brk_is(const struct parser *p, size_t w, size_t eq, size_t e,
 /*
  * "// shakedown: WORD ..." after a packet on the same line: how to break an
  * inbound segment, its IP layer, the quote of an ICMP error, or what to
- * check of an outbound packet: a SYN's ISN, the TOS octet, the TTL
- * (SYNTAX.md, "Directives").
+ * check of an outbound packet: a SYN's ISN, the TOS octet, the TTL, the
+ * IP destination and options (SYNTAX.md, "Broken segments").
  */
 static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 {
@@ -625,6 +625,7 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 			bool src = p->t[w] == 's';
 			bool *has = src ? &b->has_src : &b->has_dst;
 
+			out_ok = !src; /* outbound: the first hop expected */
 			if (*has)
 				return perr(
 				    p, w,
@@ -637,12 +638,16 @@ static int brk_comment(struct parser *p, size_t kw, size_t pos, size_t end)
 				return -1;
 			*has = true;
 		} else if (brk_is(p, w, eq, e, "ipopts", true)) {
-			if (b->ipopt_len > 0)
+			out_ok = true; /* outbound: the options expected */
+			if (b->ipopt_len > 0 || b->no_ipopts)
 				return perr(p, w,
 				            "'ipopts=' given twice in a "
 				            "'shakedown:' comment");
-			if (brk_hex(p, eq + 1, e, "ipopts", b->ipopts,
-			            &b->ipopt_len, SCRIPT_IPOPTS_MAX) < 0)
+			if (pk->dir == '>' && e - eq - 1 == 4 &&
+			    memcmp(p->t + eq + 1, "none", 4) == 0)
+				b->no_ipopts = true;
+			else if (brk_hex(p, eq + 1, e, "ipopts", b->ipopts,
+			                 &b->ipopt_len, SCRIPT_IPOPTS_MAX) < 0)
 				return -1;
 		} else if (brk_is(p, w, eq, e, "qsport", true) ||
 		           brk_is(p, w, eq, e, "qdport", true)) {
@@ -1316,7 +1321,8 @@ static int icmp_word(struct parser *p, const struct icmp_name *tab, size_t n,
 	uint32_t v;
 
 	if (is_digit(peek(p))) {
-		if (read_u32(p, 255, &v, what, what) < 0)
+		if (read_u32(p, 255, &v, what,
+		             tab == icmp_types ? "ICMP type" : "ICMP code") < 0)
 			return -1;
 		*v4 = *v6 = (int16_t)v;
 		return 0;
@@ -1394,9 +1400,7 @@ static int parse_icmp(struct parser *p, struct script_packet *pkt)
 	              "a number)",
 	              &ic->type4, &ic->type6) < 0)
 		return -1;
-	snprintf(ic->name, sizeof(ic->name), "%.*s",
-	         (int)(p->pos - tstart < SCRIPT_NAME_MAX ? p->pos - tstart
-	                                                 : SCRIPT_NAME_MAX - 1),
+	snprintf(ic->name, sizeof(ic->name), "%.*s", (int)(p->pos - tstart),
 	         p->t + tstart);
 	ic->code4 = ic->code6 = 0;
 	if (skip_space(p, false) < 0)
@@ -1445,10 +1449,7 @@ static int parse_icmp(struct parser *p, struct script_packet *pkt)
 		if (tab == icmp_unreach_codes && c6 < 0)
 			ic->type6 = -1;
 		snprintf(ic->name, sizeof(ic->name), "%.*s",
-		         (int)(p->pos - tstart < SCRIPT_NAME_MAX
-		                   ? p->pos - tstart
-		                   : SCRIPT_NAME_MAX - 1),
-		         p->t + tstart);
+		         (int)(p->pos - tstart), p->t + tstart);
 		if (skip_space(p, false) < 0)
 			return -1;
 	}
@@ -1794,11 +1795,37 @@ static int parse_primary(struct parser *p, int32_t *out)
 		    read_ident(p, p->s->exprs[e].name) < 0 ||
 		    skip_space(p, true) < 0)
 			return -1;
-		if (peek(p) == '(')
-			return perr(
-			    p, start,
-			    "function calls such as '%s(...)' are not supported in arguments (write the value, a SYMBOL or ...)",
-			    p->s->exprs[e].name);
+		if (peek(p) == '(') {
+			const char *fn = p->s->exprs[e].name;
+			bool port = strcmp(fn, "htons") == 0;
+			bool addr = strcmp(fn, "inet_addr") == 0 ||
+			            strcmp(fn, "inet6_addr") == 0;
+			int32_t in;
+
+			/* packetdrill's sockaddr helpers: htons(8080) is the
+			 * port 8080, inet_addr("192.0.2.1") the address. */
+			if (!port && !addr)
+				return perr(
+				    p, start,
+				    "function calls such as '%s(...)' are not supported in arguments (only htons(N), inet_addr(\"A\") and inet6_addr(\"A\"); write the value, a SYMBOL or ...)",
+				    fn);
+			p->pos++;
+			if (skip_space(p, true) < 0)
+				return -1;
+			if (port ? !is_digit(peek(p)) : peek(p) != '"')
+				return expected(p,
+				                port
+				                    ? "a port number in htons()"
+				                    : "an address \"A\" in "
+				                      "inet_addr()");
+			if ((port ? parse_int(p, &in) : parse_string(p, &in)) <
+			        0 ||
+			    skip_space(p, true) < 0 ||
+			    expect_char(p, ')', "')' after the argument") < 0)
+				return -1;
+			*out = in;
+			return 0;
+		}
 		*out = e;
 		return 0;
 	}
@@ -1868,9 +1895,33 @@ static int parse_result(struct parser *p, struct script_syscall *sc)
 		if (parse_int(p, &sc->ret) < 0)
 			return -1;
 	} else if (is_ident_start(c)) {
+		/* A SYMBOL, or flags ORed on this line: "= O_RDWR|O_NONBLOCK".
+		 */
 		if ((sc->ret = new_expr(p, SCRIPT_EXPR_SYMBOL, start)) < 0 ||
 		    read_ident(p, p->s->exprs[sc->ret].name) < 0)
 			return -1;
+		for (;;) {
+			int32_t rhs, e;
+			size_t bar;
+
+			if (skip_space(p, false) < 0)
+				return -1;
+			if (peek(p) != '|')
+				break;
+			bar = p->pos++;
+			if (skip_space(p, false) < 0)
+				return -1;
+			if (!is_ident_start(peek(p)))
+				return expected(p, "a SYMBOL after '|'");
+			if ((rhs = new_expr(p, SCRIPT_EXPR_SYMBOL, p->pos)) <
+			        0 ||
+			    read_ident(p, p->s->exprs[rhs].name) < 0 ||
+			    (e = new_expr(p, SCRIPT_EXPR_OR, bar)) < 0)
+				return -1;
+			p->s->exprs[e].lhs = sc->ret;
+			p->s->exprs[e].rhs = rhs;
+			sc->ret = e;
+		}
 	} else {
 		return expected(
 		    p, "a return value (a number, a SYMBOL or ...) after '='");

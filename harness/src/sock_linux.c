@@ -287,6 +287,28 @@ static socklen_t sockaddr_of(int rfd, const struct tcp_addr *a, uint16_t port,
 	}
 }
 
+/*
+ * A socket address argument written as a struct replaces *a and *port
+ * with what it gives; "..." keeps the run's. 0, or -1 for a bad one.
+ */
+static int addr_arg(const struct script *s, const struct script_event *ev,
+                    unsigned i, struct tcp_addr *a, uint16_t *port)
+{
+	struct symtab_sockaddr sa;
+	int rc = symtab_sockaddr(s, arg_expr(ev, i), &sa);
+
+	if (rc <= 0)
+		return rc;
+	if (sa.has_addr) {
+		memset(a, 0, sizeof(*a));
+		a->family = sa.family == AF_INET6 ? TCP_AF_INET6 : TCP_AF_INET;
+		memcpy(a->a, sa.addr, sa.family == AF_INET6 ? 16 : 4);
+	}
+	if (sa.has_port)
+		*port = sa.port;
+	return 0;
+}
+
 static bool is_bound(int rfd)
 {
 	struct sockaddr_storage ss;
@@ -467,6 +489,7 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 	union {
 		int i;
 		struct linger l;
+		uint8_t b[40]; /* IP_OPTIONS */
 	} val;
 	socklen_t natural = sizeof(int);
 	long rc;
@@ -488,6 +511,13 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		val.l.l_onoff = (int)on;
 		val.l.l_linger = (int)secs;
 		natural = sizeof(struct linger);
+	} else if (level == IPPROTO_IP && name == IP_OPTIONS) {
+		int n =
+		    symtab_expr_bytes(s, arg_expr(ev, 3), val.b, sizeof(val.b));
+
+		if (n < 0)
+			return bad_arg(d, s, ev, 3);
+		natural = (socklen_t)n;
 	} else {
 		if (arg_int(s, ev, 3, 0, &v) != 0)
 			return bad_arg(d, s, ev, 3);
@@ -613,9 +643,13 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	c->fd = rfd;
 	if (strcmp(name, "bind") == 0) {
 		uint8_t sa[28];
-		socklen_t len = sockaddr_of(rfd, &t->o.addrs.stack_addr,
-		                            t->o.addrs.stack_port, sa);
+		struct tcp_addr a = t->o.addrs.stack_addr;
+		uint16_t port = t->o.addrs.stack_port;
+		socklen_t len;
 
+		if (addr_arg(s, ev, 1, &a, &port) < 0)
+			return bad_arg(d, s, ev, 1);
+		len = sockaddr_of(rfd, &a, port, sa);
 		rc = bind(rfd, (const struct sockaddr *)sa, len);
 		ret_set(t, r, rc, errno, target_linux__now(t));
 		return 0;
@@ -634,10 +668,14 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return submit(t, true, r, d);
 	}
 	if (strcmp(name, "connect") == 0) {
+		struct tcp_addr a = t->o.addrs.script_addr;
+		uint16_t port = t->o.addrs.script_port;
+
+		if (addr_arg(s, ev, 1, &a, &port) < 0)
+			return bad_arg(d, s, ev, 1);
 		if (rfd != LX_BADFD)
 			bind_default(t, rfd);
-		c->addr_len = sockaddr_of(rfd, &t->o.addrs.script_addr,
-		                          t->o.addrs.script_port, c->addr);
+		c->addr_len = sockaddr_of(rfd, &a, port, c->addr);
 		c->op = LX_OP_CONNECT;
 		return submit(t, true, r, d);
 	}

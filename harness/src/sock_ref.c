@@ -138,6 +138,57 @@ static int32_t arg_out_expr(const struct script *s,
 	return x;
 }
 
+/*
+ * IP_OPTIONS as Linux reads them (ip_options_get): a loose or strict
+ * source route lists the hops h1 .. hn; the packets go to h1 and carry
+ * <type, len, 4, h2 .. hn, final destination> (RFC 791 3.1; the final
+ * address fills the last slot). Other options go as they are. Fills *ip
+ * for a connection to 'raddr'; false for a malformed route.
+ */
+static bool user_route(const struct ref_sock *k, const struct tcp_addr *raddr,
+                       struct tcp_ip_out *ip)
+{
+	size_t i = 0, len;
+
+	ip->opt_len = 0;
+	ip->has_nexthop = false;
+	ip->route_user = false;
+	if (k->ipopt_len == 0)
+		return true;
+	if (raddr->family != TCP_AF_INET)
+		return false;
+	memset(ip->opts, 0, sizeof(ip->opts));
+	memcpy(ip->opts, k->ipopts, k->ipopt_len);
+	ip->opt_len = (uint8_t)((k->ipopt_len + 3u) & ~3u);
+	while (i < k->ipopt_len) {
+		uint8_t *o = ip->opts + i;
+
+		if (o[0] == TCP_IPOPT_EOL)
+			break;
+		if (o[0] == TCP_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= k->ipopt_len || o[1] < 2 ||
+		    o[1] > k->ipopt_len - i)
+			return false;
+		len = o[1];
+		if (o[0] == TCP_IPOPT_LSRR || o[0] == TCP_IPOPT_SSRR) {
+			if (len < 7 || (len - 3) % 4 != 0 || o[2] != 4)
+				return false;
+			memset(&ip->nexthop, 0, sizeof(ip->nexthop));
+			ip->nexthop.family = TCP_AF_INET;
+			memcpy(ip->nexthop.a, o + 3, 4);
+			memmove(o + 3, o + 7, len - 7);
+			memcpy(o + len - 4, raddr->a, 4);
+			ip->has_nexthop = true;
+			ip->route_user = true;
+		}
+		i += len;
+	}
+	return true;
+}
+
 static int bad_arg(struct diag *d, const struct script *s,
                    const struct script_event *ev, unsigned i)
 {
@@ -302,11 +353,60 @@ static bool port_busy(struct target *t, const struct ref_sock *k, uint16_t port)
 	return false;
 }
 
-static int sys_bind(struct target *t, struct ref_sock *k,
-                    struct target_sysret *r)
+/*
+ * The socket address argument i of bind/connect as a tcp_addr and port;
+ * "..." gives *a and *port unchanged (the run's). Returns 0, 1 for an
+ * address of another family (EAFNOSUPPORT), or -1 with *d.
+ */
+static int sock_addr_arg(const struct script *s, const struct script_event *ev,
+                         unsigned i, struct tcp_addr *a, uint16_t *port,
+                         struct diag *d)
+{
+	struct symtab_sockaddr sa;
+	int rc = symtab_sockaddr(s, arg_expr(ev, i), &sa);
+
+	if (rc < 0)
+		return bad_arg(d, s, ev, i);
+	if (rc == 0)
+		return 0;
+	if ((sa.family == AF_INET6) != (a->family == TCP_AF_INET6))
+		return 1;
+	if (sa.has_addr) {
+		memset(a, 0, sizeof(*a));
+		a->family = sa.family == AF_INET6 ? TCP_AF_INET6 : TCP_AF_INET;
+		memcpy(a->a, sa.addr, sa.family == AF_INET6 ? 16 : 4);
+	}
+	if (sa.has_port)
+		*port = sa.port;
+	return 0;
+}
+
+/* The unspecified address (INADDR_ANY, in6addr_any). */
+static bool addr_any(const struct tcp_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->a, zero, a->family == TCP_AF_INET6 ? 16 : 4) == 0;
+}
+
+static int sys_bind(struct target *t, const struct script *s,
+                    const struct script_event *ev, struct ref_sock *k,
+                    struct target_sysret *r, struct diag *d)
 {
 	uint16_t port = t->o.addrs.stack_port;
+	struct tcp_addr a = t->o.addrs.stack_addr;
+	int rc = sock_addr_arg(s, ev, 1, &a, &port, d);
 
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return sys_err(t, r, EINVAL);
+	/* RFC 9293 3.9.1.1 (MUST-43): OPEN takes a local address; the
+	 * reference host has one, the stack's, besides "any". */
+	if (!addr_any(&a) && !tcp_addr_eq(&a, &t->o.addrs.stack_addr))
+		return sys_err(t, r, EADDRNOTAVAIL);
+	if (port == 0)
+		port = t->o.addrs.stack_port;
 	if (k->bound || k->kind != REF_SOCK_NEW)
 		return sys_err(t, r, EINVAL);
 	if (port_busy(t, k, port))
@@ -415,12 +515,37 @@ static int try_connect(struct target *t, int fd, struct target_sysret *r)
 	return sys_ok(t, r, 0);
 }
 
-static int sys_connect(struct target *t, int fd, struct ref_sock *k,
-                       struct target_sysret *r, struct diag *d)
+static int sys_connect(struct target *t, const struct script *s,
+                       const struct script_event *ev, int fd,
+                       struct ref_sock *k, struct target_sysret *r,
+                       struct diag *d)
 {
 	struct tcp_ip_out ip;
 	struct tcp_tuple tu;
-	int h;
+	struct tcp_addr ra = t->o.addrs.script_addr;
+	uint16_t rport = t->o.addrs.script_port;
+	int h, rc;
+
+	rc = sock_addr_arg(s, ev, 1, &ra, &rport, d);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return sys_err(t, r, EAFNOSUPPORT);
+	/* RFC 9293 3.9.1.1 (MUST-46): no active OPEN to a broadcast or
+	 * multicast address; ENETUNREACH as Linux says it. */
+	if (ra.family == TCP_AF_INET &&
+	    (ra.a[0] >= 224 || (ra.a[0] == 192 && ra.a[1] == 0 &&
+	                        ra.a[2] == 2 && ra.a[3] == 255)))
+		return sys_err(t, r, ENETUNREACH);
+	if (ra.family == TCP_AF_INET6 && ra.a[0] == 0xff)
+		return sys_err(t, r, ENETUNREACH);
+	if (!tcp_addr_eq(&ra, &t->o.addrs.script_addr) ||
+	    rport != t->o.addrs.script_port)
+		return diag_set(
+		    d, s->path, ev->line, ev->col, NULL, 0,
+		    "connect: the reference target reaches only the "
+		    "script side (its address and port 40000); "
+		    "write ... or those");
 
 	if (k->kind == REF_SOCK_LISTEN)
 		return sys_err(t, r, EISCONN);
@@ -440,9 +565,12 @@ static int sys_connect(struct target *t, int fd, struct ref_sock *k,
 	tu.lport = k->bound ? k->port : 0;
 	tu.raddr = t->o.addrs.script_addr;
 	tu.rport = t->o.addrs.script_port;
-	/* The SYN already carries the socket's TOS and TTL (MUST-48/49). */
+	/* The SYN already carries the socket's TOS and TTL (MUST-48/49)
+	 * and the application's source route (MUST-51). */
 	memset(&ip, 0, sizeof(ip));
 	sock_ip(t, k, &ip);
+	if (!user_route(k, &tu.raddr, &ip))
+		return sys_err(t, r, EINVAL);
 	h = tcp_stack_connect_ip(&t->st, &t->env, t->now_us, &tu, &ip, &t->out);
 	if (flush(t, d) != 0)
 		return -1;
@@ -683,6 +811,25 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 			return bad_arg(d, s, ev, 3);
 		k->linger_on = on != 0;
 		k->linger_s = secs;
+		return sys_ok(t, r, 0);
+	}
+	if (level == IPPROTO_IP && name == IP_OPTIONS) {
+		/* RFC 9293 3.9.2.1 (MUST-51): a source route for the
+		 * connection, given as a list of bytes. */
+		uint8_t b[TCP_IP_OPTS_MAX];
+		int n = symtab_expr_bytes(s, arg_expr(ev, 3), b, sizeof(b));
+
+		if (n < 0)
+			return bad_arg(d, s, ev, 3);
+		memcpy(k->ipopts, b, (size_t)n);
+		k->ipopt_len = (uint8_t)n;
+		if (c) {
+			struct tcp_ip_out ip = c->ip;
+
+			if (!user_route(k, &c->tuple.raddr, &ip))
+				return sys_err(t, r, EINVAL);
+			tcp_conn_set_ip(c, &ip);
+		}
 		return sys_ok(t, r, 0);
 	}
 	if (arg_int(s, ev, 3, 0, &v) != 0)
@@ -1031,7 +1178,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return sys_err(t, r, EBADF);
 	p.fd = (int)fd;
 	if (strcmp(name, "bind") == 0)
-		return sys_bind(t, k, r);
+		return sys_bind(t, s, ev, k, r, d);
 	if (strcmp(name, "listen") == 0)
 		return sys_listen(t, s, ev, k, r, d);
 	if (strcmp(name, "accept") == 0) {
@@ -1044,7 +1191,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return block(t, &p, r);
 	}
 	if (strcmp(name, "connect") == 0) {
-		rc = sys_connect(t, p.fd, k, r, d);
+		rc = sys_connect(t, s, ev, p.fd, k, r, d);
 		if (rc != 0)
 			return rc;
 		p.call = REF_CALL_CONNECT;

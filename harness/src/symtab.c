@@ -6,6 +6,7 @@
  */
 #include "symtab.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -41,7 +42,7 @@ static const struct symtab_ent symtab_syms[] = {
 	SYM(PF_INET6),
 	SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_NONBLOCK),
 	SYM(SOCK_CLOEXEC),
-	SYM(IPPROTO_TCP), SYM(IPPROTO_IP), SYM(IPPROTO_IPV6),
+	SYM(IPPROTO_TCP), SYM(IPPROTO_IP), SYM(IPPROTO_IPV6), SYM(IP_OPTIONS),
 	SYM(SOL_SOCKET), SYM(SOL_TCP),
 	SYM(SO_REUSEADDR), SYM(SO_REUSEPORT), SYM(SO_LINGER), SYM(SO_RCVBUF),
 	SYM(SO_SNDBUF), SYM(SO_KEEPALIVE), SYM(SO_ERROR),
@@ -141,6 +142,89 @@ int symtab_expr_int(const struct script *s, int32_t i, int64_t *v)
 	default:
 		return -1;
 	}
+}
+
+int symtab_expr_bytes(const struct script *s, int32_t i, uint8_t *buf,
+                      size_t max)
+{
+	const struct script_expr *e = i < 0 ? NULL : script_expr_at(s, i);
+	int32_t k;
+
+	if (!e || e->kind != SCRIPT_EXPR_LIST || e->count < 0 ||
+	    (size_t)e->count > max || e->first < 0 ||
+	    (size_t)e->first + (size_t)e->count > s->elem_n)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		int64_t v;
+
+		if (symtab_expr_int(s, s->elems[e->first + k], &v) != 1 ||
+		    v < 0 || v > 255)
+			return -1;
+		buf[k] = (uint8_t)v;
+	}
+	return (int)e->count;
+}
+
+int symtab_sockaddr(const struct script *s, int32_t i,
+                    struct symtab_sockaddr *sa)
+{
+	const struct script_expr *e = i < 0 ? NULL : script_expr_at(s, i);
+	int addr_family = 0;
+	int32_t k;
+
+	memset(sa, 0, sizeof(*sa));
+	if (!e || e->kind == SCRIPT_EXPR_ELLIPSIS)
+		return 0;
+	if (e->kind != SCRIPT_EXPR_STRUCT)
+		return -1;
+	for (k = 0; k < e->count; k++) {
+		const struct script_expr *f = script_expr_elem(s, e, (size_t)k);
+		const struct script_expr *v;
+		int64_t n;
+
+		if (!f || f->kind != SCRIPT_EXPR_FIELD)
+			return -1;
+		v = script_expr_at(s, f->lhs);
+		if (!v)
+			return -1;
+		if (strcmp(f->name, "sa_family") == 0 ||
+		    strcmp(f->name, "sin_family") == 0 ||
+		    strcmp(f->name, "sin6_family") == 0) {
+			if (symtab_expr_int(s, f->lhs, &n) != 1 ||
+			    (n != AF_INET && n != AF_INET6))
+				return -1;
+			sa->family = (int)n;
+		} else if (strcmp(f->name, "sin_port") == 0 ||
+		           strcmp(f->name, "sin6_port") == 0) {
+			if (symtab_expr_int(s, f->lhs, &n) != 1 || n < 0 ||
+			    n > 65535)
+				return -1;
+			sa->port = (uint16_t)n;
+			sa->has_port = true;
+		} else if (strcmp(f->name, "sin_addr") == 0 ||
+		           strcmp(f->name, "sin6_addr") == 0) {
+			const char *txt = v->kind == SCRIPT_EXPR_STRING
+			                      ? script_string_at(s, v->str)
+			                      : NULL;
+
+			if (!txt)
+				return -1;
+			if (inet_pton(AF_INET, txt, sa->addr) == 1)
+				addr_family = AF_INET;
+			else if (inet_pton(AF_INET6, txt, sa->addr) == 1)
+				addr_family = AF_INET6;
+			else
+				return -1;
+			if (sa->family == 0)
+				sa->family = addr_family;
+			sa->has_addr = true;
+		} else {
+			return -1;
+		}
+	}
+	if (sa->family == 0 || (sa->has_addr && addr_family != sa->family))
+		return -1;
+	return 1;
 }
 
 /* Appends to buf at *off, keeping it NUL-terminated. */

@@ -41,6 +41,32 @@ int symtab_errno_value(const char *name);
 int symtab_expr_int(const struct script *s, int32_t i, int64_t *v);
 
 /*
+ * Expression i as bytes: a list of integers 0..255 ("[0x83, 7, 4, 192, 0,
+ * 2, 7]"), at most max of them, into buf. Returns their number, or -1.
+ */
+int symtab_expr_bytes(const struct script *s, int32_t i, uint8_t *buf,
+                      size_t max);
+
+/* A socket address written as a struct (bind, connect). */
+struct symtab_sockaddr {
+	int family;    /* AF_INET or AF_INET6 (sa_family / sin_family) */
+	bool has_port; /* sin_port / sin6_port given */
+	uint16_t port; /* host order: htons(8080) is 8080 */
+	bool has_addr; /* sin_addr / sin6_addr given */
+	uint8_t addr[16];
+};
+
+/*
+ * Expression i as a socket address: {sa_family=AF_INET,
+ * sin_port=htons(8080), sin_addr=inet_addr("192.0.2.1")} (sin6_* for
+ * IPv6). Returns 1 with *sa, 0 when i is "..." or absent (the run's
+ * default), -1 for anything else (an unknown field, an address that does
+ * not parse, a family that does not match the address).
+ */
+int symtab_sockaddr(const struct script *s, int32_t i,
+                    struct symtab_sockaddr *sa);
+
+/*
  * Writes expression 'i' the way the script spells it ("[1]",
  * "{l_onoff=1, l_linger=0}", "O_RDWR|O_NONBLOCK") into buf, always
  * NUL-terminated and cut to n. Returns the length written.

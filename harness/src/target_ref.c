@@ -41,8 +41,20 @@ static uint32_t ref_isn(void *ctx, const struct tcp_tuple *tu, uint64_t now_us)
 static uint16_t ref_port(void *ctx)
 {
 	struct target *t = ctx;
+	uint16_t p;
+	size_t i;
+	bool taken;
 
-	return t->next_port++;
+	/* A port another open socket has bound is not ephemeral (as in
+	 * Linux's bind table); the bounded loop skips those. */
+	do {
+		p = t->next_port++;
+		taken = false;
+		for (i = 0; i < REF_FDS && !taken; i++)
+			taken = t->socks[i].used && t->socks[i].bound &&
+			        t->socks[i].port == p;
+	} while (taken && p != 0);
+	return p;
 }
 
 /* A fixed offset: TSval is the virtual time in milliseconds plus it. */

@@ -63,12 +63,14 @@ struct ref_sock {
 	bool connecting;    /* nonblocking connect() not yet reported */
 	bool err_taken;     /* the connection's error was reported once */
 	/* IP level (MUST-48, MUST-49): the values the application set. */
-	bool v6;        /* an AF_INET6 socket (IPPROTO_IPV6 options) */
-	uint8_t tos;    /* IP_TOS, DSCP only: the ECN bits are TCP's */
-	uint8_t ttl;    /* IP_TTL; 0: the default (64) */
-	uint8_t tclass; /* IPV6_TCLASS, DSCP only */
-	bool hops_set;  /* IPV6_UNICAST_HOPS given (not -1) */
-	uint8_t hops;   /* ... its value */
+	bool v6;           /* an AF_INET6 socket (IPPROTO_IPV6 options) */
+	uint8_t tos;       /* IP_TOS, DSCP only: the ECN bits are TCP's */
+	uint8_t ttl;       /* IP_TTL; 0: the default (64) */
+	uint8_t tclass;    /* IPV6_TCLASS, DSCP only */
+	bool hops_set;     /* IPV6_UNICAST_HOPS given (not -1) */
+	uint8_t hops;      /* ... its value */
+	uint8_t ipopt_len; /* IP_OPTIONS as set (a user source route) */
+	uint8_t ipopts[TCP_IP_OPTS_MAX];
 };
 
 enum ref_call {

@@ -605,6 +605,10 @@ input_syn_sent(struct tcp_conn *c, const struct tcp_env *env, uint64_t now_us,
 			tcp_conn__rtt_sample(c, now_us - c->rtt_start_us);
 		c->fl &= ~TCP_CF_RTT_TIMING;
 		c->snd_una = seg->ack;
+		/* Our SYN got through: earlier soft errors are stale
+		 * (SHLD-25), and so is R1's (SHLD-9). */
+		c->icmp_err = 0;
+		c->fl &= ~TCP_CF_SOFT_ERROR;
 		c->t_rtx = TCP_NO_DEADLINE;
 		c->rtx_count = 0;
 		c->rtx_first_us = TCP_NO_DEADLINE;

@@ -543,8 +543,7 @@ static void inherit_options(struct tcp_conn *c, const struct tcp_conn *l)
 	tcp_conn_set_nodelay(c, (l->fl & TCP_CF_NODELAY) != 0);
 	tcp_conn_set_keepalive(c, (l->fl & TCP_CF_KEEPALIVE) != 0);
 	tcp_conn_set_user_timeout(c, l->user_timeout_us);
-	/* The listener's TOS and TTL (MUST-48, MUST-49); a source route is
-	 * the SYN's own (MUST-53, see input_packet). */
+	/* The listener's TOS and TTL (MUST-48, MUST-49). */
 	c->ip.tos = l->ip.tos;
 	c->ip.ttl = l->ip.ttl;
 }
@@ -556,11 +555,10 @@ static void inherit_options(struct tcp_conn *c, const struct tcp_conn *l)
  * SYN into SYN-RECEIVED instead. It remembers its parent for accept and is
  * dropped again if it goes back to LISTEN or to CLOSED before accept.
  */
-static struct tcp_verdict input_syn(struct tcp_stack *st,
-                                    const struct tcp_env *env, uint64_t now_us,
-                                    int h, const struct tcp_tuple *t,
-                                    const struct tcp_seg *seg,
-                                    struct tcp_out *out)
+static struct tcp_verdict
+input_syn(struct tcp_stack *st, const struct tcp_env *env, uint64_t now_us,
+          int h, const struct tcp_tuple *t, const struct tcp_seg *seg,
+          const struct tcp_ip_out *rr, struct tcp_out *out)
 {
 	struct tcp_stack_slot *l = &st->slots[h];
 	struct tcp_stack_slot *c;
@@ -583,8 +581,15 @@ static struct tcp_verdict input_syn(struct tcp_stack *st,
 	r = tcp_conn_open_passive(&c->conn, env, now_us, &l->conn.tuple);
 	TCP_ASSERT(env, r == 0); /* a fresh record is CLOSED */
 	/* Before the SYN: the SYN,ACK is the child's first segment and
-	 * already carries the listener's TOS and TTL, as on Linux. */
+	 * already carries the listener's TOS and TTL, as on Linux, and the
+	 * SYN's return route (MUST-53). */
 	inherit_options(&c->conn, &l->conn);
+	if (rr) {
+		memcpy(c->conn.ip.opts, rr->opts, sizeof(c->conn.ip.opts));
+		c->conn.ip.opt_len = rr->opt_len;
+		c->conn.ip.nexthop = rr->nexthop;
+		c->conn.ip.has_nexthop = rr->has_nexthop;
+	}
 	v = tcp_conn_input(&c->conn, env, now_us, t, seg, out);
 	slot_update(st, (uint32_t)ci);
 	return v;
@@ -637,10 +642,29 @@ static bool input_timewait_syn(struct tcp_stack *st, const struct tcp_env *env,
 	return true;
 }
 
+/*
+ * RFC 9293 3.9.2.1 (MUST-53, SHLD-24; RFC 1122 4.2.3.8): the return route
+ * of a completed source route goes with the connection that took the
+ * segment: the SYN's for a new passive connection, a later segment's in
+ * place of the earlier one, unless the user gave a route (MUST-52). TOS
+ * and TTL stay as they are.
+ */
+static void take_route(struct tcp_conn *c, const struct tcp_ip_out *rr)
+{
+	if (!rr || c->ip.route_user || c->state == TCP_CLOSED ||
+	    c->state == TCP_LISTEN)
+		return;
+	memcpy(c->ip.opts, rr->opts, sizeof(c->ip.opts));
+	c->ip.opt_len = rr->opt_len;
+	c->ip.nexthop = rr->nexthop;
+	c->ip.has_nexthop = rr->has_nexthop;
+}
+
 static struct tcp_verdict
 input_seg(struct tcp_stack *st, const struct tcp_env *env, uint64_t now_us,
           const struct tcp_addr *src, const struct tcp_addr *dst,
-          const struct tcp_seg *seg, struct tcp_out *out)
+          const struct tcp_seg *seg, const struct tcp_ip_out *rr,
+          struct tcp_out *out)
 {
 	struct tcp_tuple t;
 	struct tcp_stack_slot *s;
@@ -668,13 +692,15 @@ input_seg(struct tcp_stack *st, const struct tcp_env *env, uint64_t now_us,
 	if (s->listener && s->conn.state == TCP_LISTEN &&
 	    (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK)) ==
 	        TCP_FLAG_SYN)
-		return input_syn(st, env, now_us, h, &t, seg, out);
+		return input_syn(st, env, now_us, h, &t, seg, rr, out);
 	if (s->conn.state == TCP_TIME_WAIT &&
 	    input_timewait_syn(st, env, now_us, h, &t, seg, out))
 		return (struct tcp_verdict){ TCP_DISP_ACCEPT, TCP_WHY_NONE };
 	/* Anything else to a listener gets 3.10.7.2 from the listener itself
 	 * (RST ignored, ACK answered with RST, the rest dropped). */
 	v = tcp_conn_input(&s->conn, env, now_us, &t, seg, out);
+	if (v.disp == TCP_DISP_ACCEPT && !s->listener)
+		take_route(&s->conn, rr);
 	slot_update(st, (uint32_t)h);
 	return v;
 }
@@ -686,7 +712,7 @@ struct tcp_verdict tcp_stack_input(struct tcp_stack *st,
                                    const struct tcp_seg *seg,
                                    struct tcp_out *out)
 {
-	return count(st, input_seg(st, env, now_us, src, dst, seg, out));
+	return count(st, input_seg(st, env, now_us, src, dst, seg, NULL, out));
 }
 
 struct tcp_verdict tcp_stack_icmp_input(struct tcp_stack *st,
@@ -731,6 +757,8 @@ struct tcp_verdict tcp_stack_input_packet(struct tcp_stack *st,
                                           size_t len, struct tcp_out *out)
 {
 	struct tcp_ip_info ip;
+	struct tcp_ip_out rr;
+	bool has_rr = false;
 	struct tcp_seg seg;
 	enum tcp_why why;
 
@@ -765,8 +793,12 @@ struct tcp_verdict tcp_stack_input_packet(struct tcp_stack *st,
 		return count(st,
 		             stack_drop(env, now_us, NULL, TCP_DISP_DROP, why));
 	seg.ecn = ip.tos & TCP_ECN_MASK; /* RFC 3168 6.1.3 */
-	return count(st,
-	             input_seg(st, env, now_us, &ip.src, &ip.dst, &seg, out));
+	/* A completed IPv4 source route gives a return route (MUST-53). */
+	if (ip.src.family == TCP_AF_INET && ip.ip_hdr_bytes > TCP_IP4_HDR_MIN)
+		has_rr = tcp_wire_ip4_return_route(pkt, ip.ip_hdr_bytes,
+		                                   &ip.src, &rr);
+	return count(st, input_seg(st, env, now_us, &ip.src, &ip.dst, &seg,
+	                           has_rr ? &rr : NULL, out));
 }
 
 /* ---- Timers and queries ------------------------------------------------- */

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "tcpref/conn.h"
 #include "tcpref/wire.h"
 
 /* ---- TCP header view --------------------------------------------------- */
@@ -471,6 +472,88 @@ size_t tcp_wire_ip_emit_opts(const struct tcp_addr *src,
 		return TCP_IP6_HDR;
 	}
 	return 0;
+}
+
+/* ---- IPv4 source routes (RFC 791 3.1; RFC 9293 3.9.2.1) ---------------- */
+
+/*
+ * Finds the first loose or strict source route in the options of an IPv4
+ * header; *at is its offset in hdr. false when there is none or the option
+ * list is malformed (a length below 2 or running past the header).
+ */
+static bool ip4_find_route(const uint8_t *hdr, size_t ihl, size_t *at)
+{
+	size_t i = TCP_IP4_HDR_MIN;
+
+	while (i < ihl) {
+		uint8_t k = hdr[i];
+
+		if (k == TCP_IPOPT_EOL)
+			return false;
+		if (k == TCP_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= ihl || hdr[i + 1] < 2 || hdr[i + 1] > ihl - i)
+			return false;
+		if (k == TCP_IPOPT_LSRR || k == TCP_IPOPT_SSRR) {
+			*at = i;
+			return true;
+		}
+		i += hdr[i + 1];
+	}
+	return false;
+}
+
+bool tcp_wire_ip4_return_route(const uint8_t *hdr, size_t ihl,
+                               const struct tcp_addr *src,
+                               struct tcp_ip_out *out)
+{
+	size_t at, len, ptr, n, k, o;
+
+	if (hdr == NULL || ihl <= TCP_IP4_HDR_MIN || ihl > 60 ||
+	    src->family != TCP_AF_INET || !ip4_find_route(hdr, ihl, &at))
+		return false;
+	len = hdr[at + 1];
+	if (len < 7 || (len - 3) % 4 != 0)
+		return false; /* malformed (and the pointer may not be there) */
+	ptr = hdr[at + 2];
+	if (ptr <= len)
+		return false; /* not completed: still on its way */
+	n = (len - 3) / 4;
+	memset(out->opts, 0, sizeof(out->opts));
+	out->opts[0] = hdr[at];
+	out->opts[1] = (uint8_t)len;
+	out->opts[2] = 4;
+	o = 3;
+	for (k = n - 1; k > 0; k--) { /* r(n-1) .. r1 */
+		memcpy(out->opts + o, hdr + at + 3 + (k - 1) * 4, 4);
+		o += 4;
+	}
+	memcpy(out->opts + o, src->a, 4);
+	out->opt_len = (uint8_t)((len + 3u) & ~3u); /* EOL padding */
+	memset(&out->nexthop, 0, sizeof(out->nexthop));
+	out->nexthop.family = TCP_AF_INET;
+	memcpy(out->nexthop.a, hdr + at + 3 + (n - 1) * 4, 4);
+	out->has_nexthop = true;
+	return true;
+}
+
+bool tcp_wire_ip4_route_final(const uint8_t *hdr, size_t ihl,
+                              struct tcp_addr *dst)
+{
+	size_t at, len;
+
+	if (hdr == NULL || ihl <= TCP_IP4_HDR_MIN || ihl > 60 ||
+	    !ip4_find_route(hdr, ihl, &at))
+		return false;
+	len = hdr[at + 1];
+	if (len < 7 || (len - 3) % 4 != 0)
+		return false;
+	memset(dst, 0, sizeof(*dst));
+	dst->family = TCP_AF_INET;
+	memcpy(dst->a, hdr + at + len - 4, 4);
+	return true;
 }
 
 /* ---- ICMP errors (RFC 792, RFC 4443; RFC 9293 3.9.2.2) ------------------ */

@@ -30,7 +30,7 @@ struct runlog_pkt {
 	char opts[128]; /* "mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7" */
 	/* An ICMP error instead of a segment: "icmp unreachable
 	 * port_unreachable"; seq and len then give the quoted range. */
-	char icmp[48];
+	char icmp[56];
 };
 
 enum runlog_kind {

@@ -98,10 +98,12 @@ struct script_break {
 	} src, dst;
 	uint8_t ipopt_len; /* > 0: these IPv4 options, padded to 4 bytes */
 	uint8_t ipopts[SCRIPT_IPOPTS_MAX];
+	bool no_ipopts; /* outbound "ipopts=none": no IP options */
 	/* ICMP errors: "qsport=N", "qdport=N" replace the quoted ports. */
 	bool has_qsport, has_qdport;
 	uint16_t qsport, qdport;
-	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "ISN clock"). */
+	/* Outbound SYN: "isn_delta=MIN~MAX" (see SYNTAX.md, "Broken segments").
+	 */
 	bool has_isn_delta;
 	uint32_t isn_delta_min, isn_delta_max;
 	/* Outbound: "tos=N" (the whole TOS / Traffic Class octet), "ttl=N"
@@ -125,10 +127,10 @@ struct script_break {
  * counterpart (source_quench in IPv6), which the runner reports.
  */
 struct script_icmp {
-	int16_t type4, code4;       /* ICMP (RFC 792) */
-	int16_t type6, code6;       /* ICMPv6 (RFC 4443) */
-	char name[SCRIPT_NAME_MAX]; /* "unreachable port_unreachable" */
-	bool has_mtu;               /* "mtu N": the next-hop MTU field */
+	int16_t type4, code4; /* ICMP (RFC 792) */
+	int16_t type6, code6; /* ICMPv6 (RFC 4443) */
+	char name[48];        /* "unreachable port_unreachable" */
+	bool has_mtu;         /* "mtu N": the next-hop MTU field */
 	uint32_t mtu;
 };
 

@@ -128,6 +128,7 @@ struct tcp_ip_out {
 	uint8_t tos;
 	uint8_t ttl;
 	uint8_t opt_len; /* bytes of opts, a multiple of 4 */
+	bool route_user; /* opts hold a source route the user gave (MUST-52) */
 	bool has_nexthop;
 	uint8_t opts[TCP_IP_OPTS_MAX];
 	struct tcp_addr nexthop;

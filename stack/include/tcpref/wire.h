@@ -224,6 +224,42 @@ size_t tcp_wire_ip_emit_opts(const struct tcp_addr *src,
                              size_t opt_len, size_t tcp_len, uint8_t *buf,
                              size_t cap);
 
+/* ---- IPv4 source routes (RFC 791 3.1; RFC 9293 3.9.2.1) ---------------- */
+
+#define TCP_IPOPT_EOL 0
+#define TCP_IPOPT_NOP 1
+#define TCP_IPOPT_LSRR 131 /* loose source and record route */
+#define TCP_IPOPT_SSRR 137 /* strict source and record route */
+
+struct tcp_ip_out;
+
+/*
+ * The return route of a packet that arrived with a completed source route
+ * (RFC 9293 3.9.2.1, MUST-53; RFC 1122 3.2.1.8 and 4.2.3.8): the IPv4
+ * options of header 'hdr' (IHL 'ihl' bytes) are searched for a loose or
+ * strict source route whose pointer is past its end. Its route data
+ * r1..rn holds the addresses the hops recorded; the way back goes to rn
+ * first, then r(n-1) .. r1, then the packet's source 'src'. On success
+ * out->nexthop = rn and out->opts = <same type, 3 + 4n, pointer 4,
+ * r(n-1) .. r1 src>, padded with End of Option List to a multiple of 4,
+ * and true is returned (tos, ttl and route_user are left alone). false
+ * when there is no such option, it is not completed (the packet is still
+ * on its way: a host does not reverse it), malformed (length not 3 + 4n,
+ * n = 0, running past the header) or the options are malformed. 'hdr' may
+ * hold any bytes.
+ */
+bool tcp_wire_ip4_return_route(const uint8_t *hdr, size_t ihl,
+                               const struct tcp_addr *src,
+                               struct tcp_ip_out *out);
+
+/*
+ * The final destination of an IPv4 packet we send with a source route in
+ * its options (the last address of the route data); false when the
+ * header carries no source route (then the IP destination is final).
+ */
+bool tcp_wire_ip4_route_final(const uint8_t *hdr, size_t ihl,
+                              struct tcp_addr *dst);
+
 /* ---- ICMP errors (RFC 792, RFC 4443; RFC 9293 3.9.2.2) ------------------ */
 
 /* ICMPv4 (RFC 792) and ICMPv6 (RFC 4443 2.1) error types TCP acts on. */
