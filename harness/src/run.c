@@ -76,6 +76,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "symtab.h"
@@ -91,7 +92,7 @@
 #define RUN_OPT_UNKNOWN ((enum script_opt_kind)(SCRIPT_OPT_TS + 1))
 
 /* Inbound payload bytes (the content is not part of any check). */
-static const uint8_t run_zeros[TARGET_PKT_MAX];
+#define RUN_FDS 64 /* descriptors whose reads are checked byte by byte */
 
 /* A pending system call, as the runner sees it. */
 struct run_pending {
@@ -137,10 +138,34 @@ struct runner {
 	 */
 	bool check_csum;
 	struct run_pending pend;
+	/*
+	 * The script side's payload bytes are run_byte(seq) of their
+	 * sequence number (relative to its ISN); rd_off[fd] counts the
+	 * bytes read on fd so far, so that every read is checked to return
+	 * the next bytes of the stream: none lost, doubled or out of order.
+	 */
+	uint32_t rd_off[RUN_FDS];
+	uint32_t rd_base[RUN_FDS]; /* sequence number of its first byte */
+	bool rd_based[RUN_FDS];    /* rd_base taken (at its first read) */
+	uint32_t syn_seq;          /* the script side's latest SYN */
+	uint8_t payload[TARGET_PKT_MAX];
 	struct runlog_ev scratch; /* where log entries go when out of memory */
 	struct target_pkt pkt;
 	uint8_t out[TARGET_PKT_MAX]; /* the inbound packet being built */
 };
+
+/*
+ * The byte the script side sends at relative sequence number seq: a mix
+ * of all its bits, so that a byte taken from a neighbouring position, the
+ * same position a window or a wrap away, or a zero byte never matches by
+ * chance (at most 1 in 256).
+ */
+static uint8_t run_byte(uint32_t seq)
+{
+	uint32_t h = seq * 0x9e3779b1u;
+
+	return (uint8_t)((h >> 24) ^ (h >> 11) ^ 0x5a);
+}
 
 /* ---- Formatting -------------------------------------------------------- */
 
@@ -910,6 +935,64 @@ static int drain_unexpected(struct runner *x, uint64_t upto, int line,
 
 /* ---- System call results ------------------------------------------------ */
 
+/*
+ * The bytes of a read/recv must be the next ones of the script side's
+ * stream on that descriptor (see run_byte). MSG_PEEK reads are checked
+ * without moving on; MSG_OOB reads are not checked (the urgent byte may
+ * or may not be in the stream). socket() and accept() start a stream.
+ */
+static bool check_read_data(struct runner *x, const struct script_event *ev,
+                            const struct target_sysret *got)
+{
+	const struct script_syscall *sc = &ev->u.sys;
+	int64_t fd = -1, flags = 0;
+	uint32_t i, off;
+	bool recv_call = strcmp(sc->name, "recv") == 0;
+
+	if ((strcmp(sc->name, "socket") == 0 ||
+	     strcmp(sc->name, "accept") == 0) &&
+	    got->ret >= 0 && got->ret < RUN_FDS) {
+		x->rd_off[got->ret] = 0;
+		x->rd_based[got->ret] = false;
+	}
+	if ((!recv_call && strcmp(sc->name, "read") != 0) || got->ret <= 0 ||
+	    got->data == NULL || sc->argc < 1 ||
+	    symtab_expr_int(x->s, sc->args[0], &fd) != 1 || fd < 0 ||
+	    fd >= RUN_FDS)
+		return true;
+	if (recv_call && sc->argc >= 4 &&
+	    symtab_expr_int(x->s, sc->args[3], &flags) < 0)
+		flags = 0;
+	if (flags & MSG_OOB)
+		return true;
+	/* The stream of a descriptor begins after the script side's SYN
+	 * of its connection: the latest one when the first bytes are read
+	 * (one connection at a time, as the runner's mapping assumes). */
+	if (!x->rd_based[fd]) {
+		x->rd_base[fd] = x->syn_seq + 1;
+		x->rd_based[fd] = true;
+	}
+	off = x->rd_off[fd];
+	for (i = 0; i < (uint32_t)got->ret; i++) {
+		uint32_t seq = x->rd_base[fd] + off + i;
+		uint8_t want = run_byte(seq);
+
+		if (got->data[i] != want) {
+			fail(x, ev->line,
+			     "%s: data: expected byte 0x%02x (sequence "
+			     "number %" PRIu32 ") at offset %" PRIu32
+			     " of the %" PRId64 " bytes read, got 0x%02x: "
+			     "bytes lost, doubled, reordered or not the ones "
+			     "sent",
+			     sc->name, want, seq, i, got->ret, got->data[i]);
+			return false;
+		}
+	}
+	if (!(flags & MSG_PEEK))
+		x->rd_off[fd] = off + (uint32_t)got->ret;
+	return true;
+}
+
 static void sys_result(struct runner *x, const struct script_event *ev,
                        const struct target_sysret *got, uint64_t lo,
                        uint64_t hi, uint64_t expect, const char *call)
@@ -973,6 +1056,10 @@ static void sys_result(struct runner *x, const struct script_event *ev,
 			     "%s: %s: expected %" PRId64 ", got %" PRId64,
 			     sc->name, o->what, v, o->val);
 		}
+		return;
+	}
+	if (!check_read_data(x, ev, got)) {
+		e->failed = !x->failed;
 		return;
 	}
 	if (got->t_us < lo || got->t_us > hi) {
@@ -1367,6 +1454,7 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	struct runlog_ev *e;
 	struct diag d;
 	size_t ip_len, tcp_len;
+	uint32_t k;
 	int olen;
 
 	if (!ev_window(x, ev, &start, &lo, &hi))
@@ -1392,7 +1480,13 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 	seg.flags = sp->flags;
 	seg.wnd = (uint16_t)(sp->has_win ? sp->win : RUN_DEFAULT_WIN);
 	seg.urp = sp->has_urg ? sp->urg : 0;
-	seg.payload = run_zeros;
+	if (sp->flags & TCP_FLAG_SYN)
+		x->syn_seq = sp->seq_start;
+	/* Data bytes follow the SYN's sequence number, if there is one. */
+	for (k = 0; k < sp->len && k < sizeof(x->payload); k++)
+		x->payload[k] = run_byte(
+		    sp->seq_start + k + ((sp->flags & TCP_FLAG_SYN) ? 1u : 0u));
+	seg.payload = x->payload;
 	seg.payload_bytes = sp->len;
 	olen = sp->opts_any ? 0 : build_opts(x, sp, opts, sizeof(opts));
 	if (olen < 0 || olen > TCP_OPT_SPACE_MAX) {

@@ -362,6 +362,13 @@ static void complete(struct target *t, struct target_sysret *r)
 		}
 		break;
 	case LX_OP_READ:
+		/* The bytes stay for the runner until the next read. */
+		free(t->rdbuf);
+		t->rdbuf = c->buf;
+		c->buf = NULL;
+		if (c->ret > 0)
+			r->data = t->rdbuf;
+		break;
 	case LX_OP_WRITE:
 		free(c->buf);
 		c->buf = NULL;

@@ -523,6 +523,7 @@ static void lx_close(struct target *t)
 	if (t->diag >= 0)
 		close(t->diag);
 	frame_builder_free(t->fb);
+	free(t->rdbuf);
 	for (i = t->q_head; i < t->q_n; i++)
 		free(t->q[i].buf);
 	free(t->q);

@@ -97,6 +97,7 @@ struct target {
 	bool touched;   /* a segment was injected (setup phase over) */
 	bool conn_seen; /* state() saw the script's connection */
 	char state[16];
+	uint8_t *rdbuf; /* the bytes of the last read, for the runner */
 };
 
 /* Microseconds since open(). */

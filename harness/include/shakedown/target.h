@@ -59,6 +59,12 @@ struct target_sysret {
 	int64_t ret;   /* return value (-1 on error, as for syscalls) */
 	int err;       /* errno value (host <errno.h>), 0 when none */
 	uint64_t t_us; /* when it returned */
+	/*
+	 * read/recv: the bytes the call returned (ret of them), owned by
+	 * the target and valid until its next call; NULL when the target
+	 * does not give them (the runner then checks only the count).
+	 */
+	const uint8_t *data;
 	/* Values written back through pointers ([0] of getsockopt, poll). */
 	int64_t out_val;                        /* outs[0].val when out_n > 0 */
 	uint8_t out_n;                          /* entries used in outs */
