@@ -6,15 +6,31 @@
 # (../shared/conformance/rfc9293-checklist.md): one line per RFC 9293
 # Appendix B ID with its section, body keyword, class, paraphrase and the
 # reason shown when no vector checks it. The TSV is committed so that the
-# build never needs ../shared; rerun this when the checklist changes.
+# build never needs ../shared; rerun this when the checklist or the notes
+# change.
 #
-# Usage: sh scripts/gen-requirements.sh [CHECKLIST] > conformance/requirements.tsv
+# The reason is generic, by class, unless conformance/requirements-notes.tsv
+# (hand-written; "ID<TAB>reason" per line, '#' comments and blank lines
+# ignored) has a line for the ID: that specific reason then replaces it.
+# A note for an ID the checklist does not have, a second note for the same
+# ID, or an empty reason is an error.
+#
+# Usage: sh scripts/gen-requirements.sh [CHECKLIST [NOTES]] > conformance/requirements.tsv
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:-$here/../shared/conformance/rfc9293-checklist.md}
+notes=${2:-$here/conformance/requirements-notes.tsv}
 if [ ! -r "$src" ]; then
 	echo "gen-requirements.sh: cannot read '$src'" >&2
+	exit 2
+fi
+# The default notes file may be missing (no specific reasons); a named one
+# must be readable.
+if [ $# -lt 2 ] && [ ! -e "$notes" ]; then
+	notes=/dev/null
+elif [ ! -r "$notes" ]; then
+	echo "gen-requirements.sh: cannot read '$notes'" >&2
 	exit 2
 fi
 
@@ -25,8 +41,32 @@ printf '# Keywords are the body text'"'"'s (checklist 1.4), classes the checklis
 printf '# Columns (tab-separated): id section keyword class needs paraphrase reason\n'
 printf '# reason: why a requirement may have no vector (shown only when it has none).\n'
 
-awk -F'|' '
+awk -F'|' -v nfile="$notes" '
 function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); gsub(/\t/, " ", s); return s }
+function fail(msg) { printf "gen-requirements.sh: %s\n", msg > "/dev/stderr"; bad = 1; exit 1 }
+BEGIN {
+	# The hand-written reasons: ID<TAB>reason.
+	while ((rc = (getline line < nfile)) > 0) {
+		nl++
+		if (line ~ /^#/ || line ~ /^[ \t]*$/)
+			continue
+		t = index(line, "\t")
+		nid = t ? substr(line, 1, t - 1) : line
+		nwhy = t ? substr(line, t + 1) : ""
+		gsub(/\t/, " ", nwhy)
+		nwhy = trim(nwhy)
+		if (nid !~ /^(MUST|SHLD|MAY|REC)-[0-9]+$/)
+			fail(nfile ":" nl ": expected ID<TAB>reason, got \"" line "\"")
+		if (nwhy == "")
+			fail(nfile ":" nl ": " nid ": empty reason")
+		if (nid in note)
+			fail(nfile ":" nl ": " nid ": a second note")
+		note[nid] = nwhy
+		noteline[nid] = nl
+	}
+	if (rc < 0)
+		fail("cannot read " nfile)
+}
 /^### 1\.3 / { on = 1; next }
 /^### / { on = 0 }
 on && /^\| *(MUST|SHLD|MAY|REC)-[0-9]+ *\|/ {
@@ -42,9 +82,20 @@ on && /^\| *(MUST|SHLD|MAY|REC)-[0-9]+ *\|/ {
 		why = "wire: no vector written yet"
 	if (notes != "")
 		why = why " (" notes ")"
+	if (id in note) {
+		why = note[id]
+		used[id] = 1
+	}
 	if (needs == "") needs = "-"
 	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, sec, kw, cls, needs, par, why
 	n++
 }
-END { if (n != 119) { printf "gen-requirements.sh: expected 119 IDs, found %d\n", n > "/dev/stderr"; exit 1 } }
+END {
+	if (bad)
+		exit 1
+	if (n != 119) { printf "gen-requirements.sh: expected 119 IDs, found %d\n", n > "/dev/stderr"; exit 1 }
+	for (id in note)
+		if (!(id in used))
+			fail(nfile ":" noteline[id] ": " id ": no such requirement in the checklist")
+}
 ' "$src"
