@@ -901,7 +901,9 @@ static void on_rtx_timeout(struct tcp_conn *c, const struct tcp_env *env,
 	 * flight is a timeout like any other.
 	 */
 	c->fl &= ~TCP_CF_ECN_WAIT;
-	if (flight(c) == 0)
+	/* Anything sent and unacknowledged, even when a go-back-N pulled
+	 * SND.NXT back to SND.UNA (then the window decides what is next). */
+	if (tcp_seq_eq(c->snd_una, c->snd_max))
 		return;
 	if (c->snd_wnd == 0 && can_send_data_state(c)) {
 		/*
