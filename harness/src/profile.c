@@ -50,6 +50,7 @@ static const struct {
 	{ "initial_window", K_WORD },
 	{ "delayed_ack_max_ms", K_UINT },
 	{ "quick_ack", K_BOOL },
+	{ "push_extra", K_BOOL },
 	{ "rto_initial_ms", K_UINT },
 	{ "rto_min_ms", K_UINT },
 	{ "rto_max_s", K_UINT },

@@ -137,6 +137,12 @@ struct runner {
 	 * and the check applies to every target.
 	 */
 	bool check_csum;
+	/*
+	 * The profile's "push_extra = yes": an outbound PSH the script does
+	 * not write is accepted (RFC 9293 3.9.1.2: PSH is no record marker
+	 * and its placement the sender's; one the script writes must come).
+	 */
+	bool push_extra;
 	struct run_pending pend;
 	/*
 	 * The script side's payload bytes are run_byte(seq) of their
@@ -1610,6 +1616,15 @@ static bool check_isn_delta(struct runner *x, const struct script_event *ev)
 	return true;
 }
 
+/* The flags of an outbound segment against the script's. */
+static bool flags_match(const struct runner *x, uint16_t got, uint16_t want)
+{
+	if (got == want)
+		return true;
+	return x->push_extra && (got & TCP_FLAG_PSH) &&
+	       !(want & TCP_FLAG_PSH) && (got & ~TCP_FLAG_PSH) == want;
+}
+
 /* Compares the stack's segment with the script's; false after fail(). */
 static bool compare(struct runner *x, const struct script_event *ev,
                     const struct run_seg *d, const struct runlog_pkt *lp)
@@ -1666,7 +1681,7 @@ static bool compare(struct runner *x, const struct script_event *ev,
 			return false;
 		}
 	}
-	if (d->seg.flags != sp->flags) {
+	if (!flags_match(x, d->seg.flags, sp->flags)) {
 		fmt_flags(sp->flags, w, sizeof(w));
 		fmt_flags(d->seg.flags, g, sizeof(g));
 		fail(x, ev->line, "flags: expected %s, got %s", w, g);
@@ -1837,8 +1852,8 @@ static void ev_outbound(struct runner *x, const struct script_event *ev)
 		/* Sent before its window: a different segment is one the
 		 * script did not expect; the same one is early. */
 		e->failed = true;
-		if (d.seg.flags != sp->flags || e->pkt.seq != sp->seq_start ||
-		    e->pkt.len != sp->len) {
+		if (!flags_match(x, d.seg.flags, sp->flags) ||
+		    e->pkt.seq != sp->seq_start || e->pkt.len != sp->len) {
 			e->unexpected = true;
 			e->line = 0;
 			fail(x, ev->line,
@@ -2100,6 +2115,12 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	x->isn_stale = true;
 	x->isn_us = UINT64_MAX; /* no SYN seen yet */
 	x->check_csum = true;
+	{
+		const char *pe =
+		    o->profile ? profile_get(o->profile, "push_extra") : NULL;
+
+		x->push_extra = pe != NULL && strcmp(pe, "yes") == 0;
+	}
 	x->stack_port = o->topts.addrs.stack_port;
 	diag_clear(&d);
 	if (x->ops->open(&x->t, &o->topts, &d) != 0) {
