@@ -351,6 +351,34 @@ static int nl_talk(int fd, struct lx_nlreq *q, const char *what, struct diag *d)
  * a permanent neighbour entry for the script side (no neighbour
  * discovery). The TAP is up.
  */
+/*
+ * The kernel adds the routes of a new IPv6 address (the local one and the
+ * prefix's) from a work queue, a little after RTM_NEWADDR returns, even
+ * without DAD; a segment injected before is not answered. Waits (at most
+ * 200 ms, in 1 ms steps) until a route to the script side exists, seen
+ * through a UDP connect() (no packet is sent).
+ */
+static void wait_ipv6_routes(const struct target_addrs *a)
+{
+	struct sockaddr_in6 sa;
+	int i, fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_port = htons(9);
+	memcpy(&sa.sin6_addr, a->script_addr.a, 16);
+	for (i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+}
+
 static int setup_tap6(struct target *t, struct diag *d)
 {
 	const struct target_addrs *a = &t->o.addrs;
@@ -394,6 +422,8 @@ static int setup_tap6(struct target *t, struct diag *d)
 		             d);
 	}
 	close(fd);
+	if (rc == 0)
+		wait_ipv6_routes(a);
 	return rc;
 }
 
