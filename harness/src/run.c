@@ -126,6 +126,7 @@ struct runner {
 	uint32_t ts_map;
 	bool ts_prev_set;
 	uint32_t ts_prev;    /* the stack's latest TSval, for monotonicity */
+	uint64_t ts_prev_us; /* when it was sent */
 	uint16_t stack_port; /* learned from the stack's packets */
 	uint16_t ip_id;
 	/*
@@ -1757,7 +1758,10 @@ static bool compare(struct runner *x, const struct script_event *ev,
 		     (unsigned)sp->brk.ttl, (unsigned)d->ip.ttl);
 		return false;
 	}
+	/* RFC 7323 5.4: a 1 ms..1 s clock may wrap the half space after
+	 * 24.8 days; compare only within a day of the previous TSval. */
 	if (d->has_ts && x->ts_prev_set &&
+	    x->pkt.t_us - x->ts_prev_us < 86400ull * 1000000u &&
 	    (int32_t)(d->tsval - x->ts_prev) < 0) {
 		fail(x, ev->line,
 		     "options: expected a TS val not below the previous "
@@ -1885,6 +1889,7 @@ static void ev_outbound(struct runner *x, const struct script_event *ev)
 	}
 	if (d.has_ts) {
 		x->ts_prev = d.tsval;
+		x->ts_prev_us = x->pkt.t_us;
 		x->ts_prev_set = true;
 	}
 	log_state(x, e);
