@@ -10,9 +10,13 @@
 #                      the benchmarks (bench_linux.sh: the linux target
 #                      serially and with --jobs 8; skipped without root
 #                      and /dev/net/tun)
+#   make fuzz          clang-14 build in build-fuzz/, run every libFuzzer
+#                      target FUZZ_SECONDS (60) on a copy of its corpus,
+#                      merge new inputs into corpus/<target>/; fails with
+#                      the crash file's path when a target crashes
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change a C source
-#   make clean         remove build/ and build-bench/
+#   make clean         remove build/, build-bench/ and build-fuzz/
 
 BUILD       ?= build
 BENCH_BUILD ?= build-bench
@@ -29,7 +33,8 @@ C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build test run bench format format-check clean requirements
+.PHONY: all deps build test run bench format format-check clean requirements \
+        fuzz
 
 all: build
 
@@ -81,6 +86,53 @@ bench: deps
 	sh bench/bench_linux.sh $(BENCH_BUILD)/shakedown "$(CURDIR)" || rc=$$?; \
 	exit $$rc
 
+# Coverage-guided fuzzing with libFuzzer: each target of fuzz/ runs for
+# FUZZ_SECONDS on a scratch copy of corpus/<target>/ (with fuzz/<target>.dict
+# when there is one); what it found that adds coverage is merged back into
+# corpus/<target>/ (-merge=1). A crash fails the target and prints the path
+# of the input that crashed; replay it with build/fuzz/replay_<target> FILE.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_wire fuzz_script
+fuzz: deps
+	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \
+	    -DSHAKEDOWN_TESTS=OFF
+	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+	@rc=0; \
+	for t in $(FUZZ_TARGETS); do \
+	    bin=$(FUZZ_BUILD)/fuzz/$$t; work=$(FUZZ_BUILD)/fuzz-run/$$t; \
+	    if [ ! -x $$bin ]; then \
+	        echo "make fuzz: $$t: $$bin was not built" >&2; rc=1; continue; \
+	    fi; \
+	    if [ ! -d corpus/$$t ]; then \
+	        echo "make fuzz: $$t: no corpus/$$t (scripts/gen-corpus.sh)" >&2; \
+	        rc=1; continue; \
+	    fi; \
+	    rm -rf $$work; mkdir -p $$work/corpus $$work/crash; \
+	    cp corpus/$$t/* $$work/corpus/ 2>/dev/null || true; \
+	    dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	    echo "make fuzz: $$t for $(FUZZ_SECONDS) s (log: $$work/log)"; \
+	    if ! $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$$work/crash/ $$dict $$work/corpus \
+	        >$$work/log 2>&1; then \
+	        crash=$$(ls $$work/crash/* 2>/dev/null | head -n 1); \
+	        grep -E 'invariant|ERROR|SUMMARY' $$work/log | head -n 5 >&2; \
+	        echo "make fuzz: $$t CRASHED: $${crash:-see $$work/log}" >&2; \
+	        rc=1; \
+	    fi; \
+	    before=$$(ls corpus/$$t | wc -l); \
+	    $$bin -merge=1 $$dict corpus/$$t $$work/corpus \
+	        >$$work/merge.log 2>&1 || rc=1; \
+	    after=$$(ls corpus/$$t | wc -l); \
+	    eps=$$(grep -o 'average_exec_per_sec: *[0-9]*' $$work/log | \
+	        grep -o '[0-9]*$$'); \
+	    echo "make fuzz: $$t: $${eps:-?} exec/s," \
+	        "$$((after - before)) new inputs merged into corpus/$$t"; \
+	done; \
+	exit $$rc
+
 define need_clang_format
 	@if [ -z "$(CLANG_FORMAT)" ]; then \
 	    echo "clang-format not found: apt-get install -y clang-format-14" >&2; \
@@ -98,4 +150,4 @@ format-check:
 	    echo "format-check: $(words $(C_FILES)) files clean"
 
 clean:
-	rm -rf $(BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)
