@@ -94,7 +94,7 @@ bench: deps
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_wire fuzz_script
+FUZZ_TARGETS ?= fuzz_wire fuzz_script fuzz_conn
 fuzz: deps
 	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \
@@ -113,6 +113,8 @@ fuzz: deps
 	    rm -rf $$work; mkdir -p $$work/corpus $$work/crash; \
 	    cp corpus/$$t/* $$work/corpus/ 2>/dev/null || true; \
 	    dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	    ml=$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' \
+	        fuzz/$$t.options 2>/dev/null); dict="$$dict $$ml"; \
 	    echo "make fuzz: $$t for $(FUZZ_SECONDS) s (log: $$work/log)"; \
 	    if ! $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -artifact_prefix=$$work/crash/ $$dict $$work/corpus \

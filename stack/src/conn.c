@@ -708,6 +708,14 @@ static void sent_space(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 
 static bool can_send_data_state(const struct tcp_conn *c)
 {
+	/*
+	 * Not while our SYN is unacknowledged (a CLOSE in SYN-RECEIVED
+	 * enters FIN-WAIT-1 before it is, 3.10.4): the SYN,ACK is what the
+	 * retransmission timer resends, and zero-window probing (3.8.6.1),
+	 * which assumes SND.UNA-1 was acknowledged, must not take over.
+	 */
+	if (tcp_seq_eq(c->snd_una, c->iss))
+		return false;
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
