@@ -569,6 +569,7 @@ void tcp_conn__timewait_leave(struct tcp_conn *c, const struct tcp_env *env)
 	TCP_ASSERT(env, c->state == TCP_TIME_WAIT);
 	memset(&p, 0, sizeof(p));
 	p.iss = c->iss;
+	p.irs = c->irs;
 	p.snd_una = c->snd_una;
 	p.snd_nxt = c->snd_nxt;
 	p.snd_max = c->snd_max;
@@ -610,11 +611,17 @@ void tcp_conn__return_to_timewait(struct tcp_conn *c, const struct tcp_env *env,
 	struct tcp_tuple t = c->tuple;
 
 	TCP_ASSERT(env, c->fl & TCP_CF_REOPENED);
-	reset_vars(c);
+	{
+		struct tcp_ip_out ip = c->ip; /* TOS and TTL stay (3.9.2) */
+
+		reset_vars(c);
+		c->ip = ip;
+	}
 	c->state = TCP_SYN_RECEIVED; /* so that the trace shows the edge */
 	c->tuple = t;
 	c->listen_tuple = t;
 	c->iss = p.iss;
+	c->irs = p.irs;
 	c->snd_una = p.snd_una;
 	c->snd_nxt = p.snd_nxt;
 	c->snd_max = p.snd_max;

@@ -264,6 +264,7 @@ struct tcp_reasm {
  */
 struct tcp_tw_prev {
 	tcp_seq iss;
+	tcp_seq irs;
 	tcp_seq snd_una;
 	tcp_seq snd_nxt;
 	tcp_seq snd_max;
