@@ -14,9 +14,12 @@
 #                      target FUZZ_SECONDS (60) on a copy of its corpus,
 #                      merge new inputs into corpus/<target>/; fails with
 #                      the crash file's path when a target crashes
+#   make fuzz-afl      AFL++ build in build-afl/, one afl-fuzz per core
+#                      (-M main, -S secN) on build-afl/sync for AFL_SECONDS
+#                      (60) on AFL_TARGET (fuzz_conn); installs afl++ (root)
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change a C source
-#   make clean         remove build/, build-bench/ and build-fuzz/
+#   make clean         remove build/, build-bench/, build-fuzz/, build-afl/
 
 BUILD       ?= build
 BENCH_BUILD ?= build-bench
@@ -34,7 +37,7 @@ C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build test run bench format format-check clean requirements \
-        fuzz
+        fuzz fuzz-afl
 
 all: build
 
@@ -135,6 +138,81 @@ fuzz: deps
 	done; \
 	exit $$rc
 
+# Coverage-guided fuzzing with AFL++ (afl-clang-fast, persistent mode through
+# its libFuzzer driver): builds afl_<AFL_TARGET> in AFL_BUILD, then runs
+# one afl-fuzz per core (AFL_JOBS, default nproc): a main (-M main) and
+# AFL_JOBS-1 secondaries (-S sec<N>) sharing AFL_SYNC, each for AFL_SECONDS
+# (-V), from corpus/<target>/ with fuzz/<target>.dict when there is one and
+# the max_len of fuzz/<target>.options (-G). Prints afl-whatsup's summary
+# (without the tput noise of Debian's afl-whatsup) and fails with the
+# first crash's path. AFL_SANITIZE=1 (default) builds with ASan+UBSan, 0
+# without; AFL_RESUME=1 resumes AFL_SYNC instead of starting it over.
+AFL_BUILD    ?= build-afl
+AFL_SYNC     ?= $(AFL_BUILD)/sync
+AFL_CC       ?= afl-clang-fast
+AFL_TARGET   ?= fuzz_conn
+AFL_SECONDS  ?= 60
+AFL_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
+AFL_SANITIZE ?= 1
+AFL_RESUME   ?= 0
+# In CMAKE_C_FLAGS (not AFL_USE_ASAN) so that CMake rebuilds when it changes.
+SD_AFL_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+fuzz-afl: deps
+	@if ! command -v $(AFL_CC) >/dev/null 2>&1 || \
+	    ! command -v afl-fuzz >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "make fuzz-afl: installing AFL++"; \
+	        apt-get install -y afl++ || \
+	            { apt-get update && apt-get install -y afl++; } || exit 1; \
+	    else \
+	        echo "make fuzz-afl: AFL++ is missing; run:" >&2; \
+	        echo "    sudo apt-get install -y afl++" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+	@if [ ! -d corpus/$(AFL_TARGET) ]; then \
+	    echo "make fuzz-afl: no corpus/$(AFL_TARGET)" >&2; exit 1; \
+	fi
+	$(CMAKE) -S . -B $(AFL_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_C_COMPILER=$(AFL_CC) -DSHAKEDOWN_HARNESS=ON \
+	    -DSHAKEDOWN_TESTS=OFF -DSHAKEDOWN_SANITIZE=OFF \
+	    -DCMAKE_C_FLAGS="$(if $(filter 1,$(AFL_SANITIZE)),$(SD_AFL_SAN))"
+	AFL_QUIET=1 $(CMAKE) --build $(AFL_BUILD) -j$(JOBS) \
+	    --target afl_$(AFL_TARGET)
+	@export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_TRY_AFFINITY=1 \
+	    AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1; \
+	t=$(AFL_TARGET); bin=$(AFL_BUILD)/fuzz/afl_$$t; sync=$(AFL_SYNC); \
+	logs=$(AFL_BUILD)/log; n=$(AFL_JOBS); [ "$$n" -ge 1 ] || n=1; \
+	if [ "$(AFL_RESUME)" = 1 ]; then export AFL_AUTORESUME=1; \
+	else rm -rf $$sync; fi; \
+	mkdir -p $$sync $$logs; \
+	args="-i corpus/$$t -o $$sync -V $(AFL_SECONDS)"; \
+	[ -f fuzz/$$t.dict ] && args="$$args -x fuzz/$$t.dict"; \
+	ml=$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' \
+	    fuzz/$$t.options 2>/dev/null); \
+	[ -n "$$ml" ] && args="$$args -G $$ml"; \
+	echo "make fuzz-afl: $$t, $$n instances (-M main, $$((n - 1)) -S)," \
+	    "$(AFL_SECONDS) s, sync dir $$sync (logs: $$logs/)"; \
+	pids=; i=0; while [ $$i -lt $$n ]; do \
+	    if [ $$i = 0 ]; then role="-M main"; name=main; \
+	    else role="-S sec$$i"; name=sec$$i; fi; \
+	    afl-fuzz $$role $$args -- $$bin >$$logs/$$name.log 2>&1 & \
+	    pids="$$pids $$!"; i=$$((i + 1)); \
+	done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
+	afl-whatsup -s -d $$sync 2>&1 | grep -v '^tput: '; \
+	if [ $$rc != 0 ]; then \
+	    tail -n 5 $$logs/*.log >&2; \
+	    echo "make fuzz-afl: an afl-fuzz instance failed (see $$logs/)" >&2; \
+	fi; \
+	crash=$$(ls $$sync/*/crashes/id:* 2>/dev/null | head -n 1); \
+	if [ -n "$$crash" ]; then \
+	    echo "make fuzz-afl: $$t CRASHED: $$crash" \
+	        "(replay: build/fuzz/replay_$$t FILE)" >&2; rc=1; \
+	fi; \
+	exit $$rc
+
 define need_clang_format
 	@if [ -z "$(CLANG_FORMAT)" ]; then \
 	    echo "clang-format not found: apt-get install -y clang-format-14" >&2; \
@@ -152,4 +230,4 @@ format-check:
 	    echo "format-check: $(words $(C_FILES)) files clean"
 
 clean:
-	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) $(AFL_BUILD)
