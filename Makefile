@@ -4,7 +4,7 @@
 #
 #   make deps          install missing Debian packages (root) or say which
 #   make build         configure build/ (Debug, ASan+UBSan, -Werror), build
-#   make test          build, then run every ctest; ends with ctest's summary
+#   make test          build, run every ctest, then a 45 s libFuzzer smoke
 #   make run           build, run conformance/ against the reference stack
 #   make bench         Release build in build-bench/ without sanitizers, run
 #                      the benchmarks (bench_linux.sh: the linux target
@@ -37,7 +37,7 @@ C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build test run bench format format-check clean requirements \
-        fuzz fuzz-afl
+        fuzz fuzz-smoke fuzz-afl
 
 all: build
 
@@ -50,6 +50,12 @@ build: deps
 
 test: build
 	$(CTEST) --test-dir $(BUILD) $(CTEST_FLAGS)
+	@$(MAKE) fuzz-smoke
+
+# The libFuzzer smoke of `make test`: every target 15 s from its corpus
+# (45 s in all), nothing merged back; a crash fails it.
+fuzz-smoke:
+	@$(MAKE) fuzz FUZZ_SECONDS=15 FUZZ_MERGE=0
 
 # Runs every conformance script under conformance/ against the reference
 # stack: a line per script, then "N passed, N failed, N skipped". RUN_ARGS
@@ -87,6 +93,13 @@ bench: deps
 	    echo "no bench_scripts: $(BENCH_BUILD)/bench/bench_scripts was not built"; \
 	fi; \
 	sh bench/bench_linux.sh $(BENCH_BUILD)/shakedown "$(CURDIR)" || rc=$$?; \
+	if command -v clang-14 >/dev/null 2>&1; then \
+	    CC=clang-14 sh bench/bench_fuzz.sh \
+	        -s $(or $(BENCH_FUZZ_SECONDS),20) \
+	        "$(CURDIR)" || rc=$$?; \
+	else \
+	    echo "bench_fuzz: skipped: clang-14 not found"; \
+	fi; \
 	exit $$rc
 
 # Coverage-guided fuzzing with libFuzzer: each target of fuzz/ runs for
@@ -97,6 +110,7 @@ bench: deps
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
+FUZZ_MERGE   ?= 1
 FUZZ_TARGETS ?= fuzz_wire fuzz_script fuzz_conn
 fuzz: deps
 	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
@@ -128,8 +142,10 @@ fuzz: deps
 	        rc=1; \
 	    fi; \
 	    before=$$(ls corpus/$$t | wc -l); \
-	    $$bin -merge=1 $$dict corpus/$$t $$work/corpus \
-	        >$$work/merge.log 2>&1 || rc=1; \
+	    if [ "$(FUZZ_MERGE)" = 1 ]; then \
+	        $$bin -merge=1 $$dict corpus/$$t $$work/corpus \
+	            >$$work/merge.log 2>&1 || rc=1; \
+	    fi; \
 	    after=$$(ls corpus/$$t | wc -l); \
 	    eps=$$(grep -o 'average_exec_per_sec: *[0-9]*' $$work/log | \
 	        grep -o '[0-9]*$$'); \
