@@ -287,28 +287,6 @@ static socklen_t sockaddr_of(int rfd, const struct tcp_addr *a, uint16_t port,
 	}
 }
 
-/*
- * A socket address argument written as a struct replaces *a and *port
- * with what it gives; "..." keeps the run's. 0, or -1 for a bad one.
- */
-static int addr_arg(const struct script *s, const struct script_event *ev,
-                    unsigned i, struct tcp_addr *a, uint16_t *port)
-{
-	struct symtab_sockaddr sa;
-	int rc = symtab_sockaddr(s, arg_expr(ev, i), &sa);
-
-	if (rc <= 0)
-		return rc;
-	if (sa.has_addr) {
-		memset(a, 0, sizeof(*a));
-		a->family = sa.family == AF_INET6 ? TCP_AF_INET6 : TCP_AF_INET;
-		memcpy(a->a, sa.addr, sa.family == AF_INET6 ? 16 : 4);
-	}
-	if (sa.has_port)
-		*port = sa.port;
-	return 0;
-}
-
 static bool is_bound(int rfd)
 {
 	struct sockaddr_storage ss;
@@ -654,7 +632,8 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		uint16_t port = t->o.addrs.stack_port;
 		socklen_t len;
 
-		if (addr_arg(s, ev, 1, &a, &port) < 0)
+		if (target_sockaddr_arg(s, arg_expr(ev, 1), false, &a, &port) <
+		    0)
 			return bad_arg(d, s, ev, 1);
 		len = sockaddr_of(rfd, &a, port, sa);
 		rc = bind(rfd, (const struct sockaddr *)sa, len);
@@ -678,7 +657,8 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		struct tcp_addr a = t->o.addrs.script_addr;
 		uint16_t port = t->o.addrs.script_port;
 
-		if (addr_arg(s, ev, 1, &a, &port) < 0)
+		if (target_sockaddr_arg(s, arg_expr(ev, 1), false, &a, &port) <
+		    0)
 			return bad_arg(d, s, ev, 1);
 		if (rfd != LX_BADFD)
 			bind_default(t, rfd);

@@ -353,34 +353,6 @@ static bool port_busy(struct target *t, const struct ref_sock *k, uint16_t port)
 	return false;
 }
 
-/*
- * The socket address argument i of bind/connect as a tcp_addr and port;
- * "..." gives *a and *port unchanged (the run's). Returns 0, 1 for an
- * address of another family (EAFNOSUPPORT), or -1 with *d.
- */
-static int sock_addr_arg(const struct script *s, const struct script_event *ev,
-                         unsigned i, struct tcp_addr *a, uint16_t *port,
-                         struct diag *d)
-{
-	struct symtab_sockaddr sa;
-	int rc = symtab_sockaddr(s, arg_expr(ev, i), &sa);
-
-	if (rc < 0)
-		return bad_arg(d, s, ev, i);
-	if (rc == 0)
-		return 0;
-	if ((sa.family == AF_INET6) != (a->family == TCP_AF_INET6))
-		return 1;
-	if (sa.has_addr) {
-		memset(a, 0, sizeof(*a));
-		a->family = sa.family == AF_INET6 ? TCP_AF_INET6 : TCP_AF_INET;
-		memcpy(a->a, sa.addr, sa.family == AF_INET6 ? 16 : 4);
-	}
-	if (sa.has_port)
-		*port = sa.port;
-	return 0;
-}
-
 /* The unspecified address (INADDR_ANY, in6addr_any). */
 static bool addr_any(const struct tcp_addr *a)
 {
@@ -395,10 +367,10 @@ static int sys_bind(struct target *t, const struct script *s,
 {
 	uint16_t port = t->o.addrs.stack_port;
 	struct tcp_addr a = t->o.addrs.stack_addr;
-	int rc = sock_addr_arg(s, ev, 1, &a, &port, d);
+	int rc = target_sockaddr_arg(s, arg_expr(ev, 1), true, &a, &port);
 
 	if (rc < 0)
-		return -1;
+		return bad_arg(d, s, ev, 1);
 	if (rc > 0)
 		return sys_err(t, r, EINVAL);
 	/* RFC 9293 3.9.1.1 (MUST-43): OPEN takes a local address; the
@@ -526,9 +498,9 @@ static int sys_connect(struct target *t, const struct script *s,
 	uint16_t rport = t->o.addrs.script_port;
 	int h, rc;
 
-	rc = sock_addr_arg(s, ev, 1, &ra, &rport, d);
+	rc = target_sockaddr_arg(s, arg_expr(ev, 1), true, &ra, &rport);
 	if (rc < 0)
-		return -1;
+		return bad_arg(d, s, ev, 1);
 	if (rc > 0)
 		return sys_err(t, r, EAFNOSUPPORT);
 	/* RFC 9293 3.9.1.1 (MUST-46): no active OPEN to a broadcast or

@@ -165,6 +165,16 @@ struct target_ops {
 void target_sysret_out(struct target_sysret *r, int32_t expr, int64_t val,
                        const char *what);
 
+/*
+ * The socket address argument at script expression expr (bind, connect:
+ * {sa_family=..., sin_port=htons(N), sin_addr=inet_addr("A")}) into *a and
+ * *port; "..." or no argument leaves them as they are. Returns 0, -1 for
+ * an argument that is no socket address, or 1 (nothing changed) when
+ * same_family is set and its family is not that of *a.
+ */
+int target_sockaddr_arg(const struct script *s, int32_t expr, bool same_family,
+                        struct tcp_addr *a, uint16_t *port);
+
 /* The targets built into this harness; NULL when the name is unknown. */
 const struct target_ops *target_find(const char *name);
 
