@@ -37,7 +37,7 @@ lib() {
 	local name=$1 dir=$2 src obj
 	shift 2
 	for src in "$dir"/*.c; do
-		[ "$(basename "$src")" = main.c ] && continue
+		case $(basename "$src") in main.c | repro.c) continue ;; esac
 		obj=$BUILD/$name/$(basename "$src" .c).o
 		$CC $CFLAGS $STD "$@" -c "$src" -o "$obj" &
 	done
@@ -65,7 +65,8 @@ lib core "$ROOT/harness/src" -D_GNU_SOURCE \
 
 for t in $TARGETS; do
 	case $t in
-	fuzz_script)
+	fuzz_script | fuzz_conn)
+		# fuzz_conn's oracles live in the harness core (oracle.c).
 		incs="-I$ROOT/harness/include -I$ROOT/stack/include"
 		# Only what the parser needs is pulled from the archives; with
 		# --as-needed, libpcap and libnet (which the runner image lacks)

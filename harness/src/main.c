@@ -32,6 +32,7 @@
 #include "shakedown/script.h"
 #include "shakedown/target.h"
 
+#include "repro.h"
 #include "result_io.h"
 
 #ifndef SHAKEDOWN_VERSION
@@ -58,6 +59,8 @@ static const char usage_top[] =
     "  show SCRIPT     run one script and draw its ladder diagram\n"
     "  matrix PATH...  the RFC 9293 requirement matrix: every Appendix B\n"
     "                  requirement, the vectors that check it, their outcome\n"
+    "  repro FILE      turn a fuzz_conn input (a crash of make fuzz) into a\n"
+    "                  .pkt script that reproduces it on the reference\n"
     "  help [COMMAND]  show the help of a command\n"
     "\n"
     "Options:\n"
@@ -65,6 +68,24 @@ static const char usage_top[] =
     "      --version   print the version and exit\n"
     "\n"
     "'shakedown COMMAND --help' describes the options of a command.\n";
+
+static const char usage_repro[] =
+    "Usage: shakedown repro [OPTION]... FILE\n"
+    "Turn a fuzz_conn input (a crash file of make fuzz, or any input of\n"
+    "corpus/fuzz_conn/) into a packetdrill-syntax script. The input is first\n"
+    "shrunk while the same oracle still fails, then replayed through\n"
+    "fuzz_conn's driver and written as a script of one connection, with the\n"
+    "driver's stack settings as \"// config:\" lines; the script is then run\n"
+    "on the reference target, which must fail it with the same oracle.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE   write the script to FILE (default: stdout)\n"
+    "      --no-shrink     keep the input as it is\n"
+    "  -h, --help          show this help and exit\n"
+    "\n"
+    "Exit status: 0 reproduced (or no oracle fails and the run was written\n"
+    "as it is), 1 not expressible as a script or not reproduced (the reason\n"
+    "is printed), 2 usage or I/O error.\n";
 
 static const char usage_run[] =
     "Usage: shakedown run [OPTION]... PATH...\n"
@@ -1522,6 +1543,47 @@ static int cmd_matrix(int argc, char **argv)
 
 /* ---- Commands ------------------------------------------------------------ */
 
+static int cmd_repro(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-shrink", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	bool do_shrink = true;
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'S':
+			do_shrink = false;
+			break;
+		case 'h':
+			fputs(usage_repro, stdout);
+			return 0;
+		case ':':
+			return usage_error("repro", "option '%s' needs a value",
+			                   argv[optind - 1]);
+		default:
+			return usage_error("repro", "unknown option '%s'",
+			                   argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("repro", "%s", "no FILE given");
+	if (argc - optind > 1)
+		return usage_error("repro", "one FILE at a time, got '%s' too",
+		                   argv[optind + 1]);
+	return repro_main(argv[optind], out, do_shrink, stderr);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1534,6 +1596,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(usage_show, stdout);
 	} else if (strcmp(argv[1], "matrix") == 0) {
 		fputs(usage_matrix, stdout);
+	} else if (strcmp(argv[1], "repro") == 0) {
+		fputs(usage_repro, stdout);
 	} else if (strcmp(argv[1], "help") == 0) {
 		fputs(usage_top, stdout);
 	} else {
@@ -1567,6 +1631,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "matrix") == 0) {
 		return cmd_matrix(argc - 1, argv + 1);
+	}
+	if (strcmp(cmd, "repro") == 0) {
+		return cmd_repro(argc - 1, argv + 1);
 	}
 	if (strcmp(cmd, "help") == 0) {
 		return cmd_help(argc - 1, argv + 1);

@@ -2127,6 +2127,17 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 		r->elapsed_us = wall_us() - t0;
 		return 0;
 	}
+	if (s->config_n > 0 && strcmp(o->target->name, "ref") != 0) {
+		r->outcome = RUN_SKIP;
+		snprintf(r->skip_reason, sizeof(r->skip_reason),
+		         "sets the reference stack's configuration (// "
+		         "config:); target %s has no such settings",
+		         o->target->name);
+		r->elapsed_us = wall_us() - t0;
+		return 0;
+	}
+	oo.topts.config = s->config;
+	oo.topts.config_n = s->config_n;
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		diag_set(&r->diag, "", 0, 0, NULL, 0, "out of memory");

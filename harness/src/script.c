@@ -756,6 +756,27 @@ static int line_comment(struct parser *p)
 		                  &p->s->require_n, SCRIPT_MAX_REQUIRES,
 		                  "requirement") < 0)
 			return -1;
+	} else if (end - pos >= 7 && memcmp(p->t + pos, "config:", 7) == 0) {
+		size_t first = p->s->config_n, k;
+
+		if (comment_words(p, pos + 7, end, p->s->config,
+		                  &p->s->config_n, SCRIPT_MAX_CONFIG,
+		                  "config setting") < 0)
+			return -1;
+		for (k = first; k < p->s->config_n; k++) {
+			char why[160];
+			int key;
+			uint64_t v;
+			const char *at = strstr(p->t + pos, p->s->config[k]);
+
+			if (script_config_word(p->s->config[k], &key, &v, why,
+			                       sizeof(why)) != 0)
+				return perr(p,
+				            at && at < p->t + end
+				                ? (size_t)(at - p->t)
+				                : pos,
+				            "%s", why);
+		}
 	} else if (end - pos >= 3 && memcmp(p->t + pos, "ip:", 3) == 0) {
 		if (ip_comment(p, pos + 3, end) < 0)
 			return -1;
@@ -2341,4 +2362,96 @@ const struct script_expr *script_expr_field(const struct script *s,
 			return script_expr_at(s, f->lhs);
 	}
 	return NULL;
+}
+
+/* ---- "// config:" ------------------------------------------------------ */
+
+/* The settings of the reference stack a script may change (target_ref.c
+ * applies them): name, smallest and largest value. */
+static const struct {
+	const char *name;
+	uint64_t min, max;
+} config_keys[] = {
+	{ "profile", 0, 2 }, /* default, rfc5961, legacy (names) */
+	{ "timestamps", 0, 1 },
+	{ "sack", 0, 1 },
+	{ "wscale", 0, 1 },
+	{ "ecn", 0, 2 }, /* off, accept, on (enum tcp_ecn_mode) */
+	{ "rfc1337", 0, 1 },
+	{ "delayed_ack", 0, 1 },
+	{ "nagle", 0, 1 },
+	{ "mss", 64, 65495 },
+	{ "msl_ms", 1, 3600000 },
+	{ "keepalive_idle_ms", 1, 86400000 },
+	{ "keepalive_intvl_ms", 1, 86400000 },
+	{ "keepalive_probes", 1, 1000 },
+	{ "user_timeout_ms", 1, 86400000 },
+	{ "rcvbuf", 256, 65536 },
+	{ "sndbuf", 256, 65536 },
+};
+
+const char *script_config_name(int key)
+{
+	if (key < 0 ||
+	    (size_t)key >= sizeof(config_keys) / sizeof(config_keys[0]))
+		return NULL;
+	return config_keys[key].name;
+}
+
+int script_config_word(const char *word, int *key, uint64_t *val, char *why,
+                       size_t n)
+{
+	const char *eq = strchr(word, '=');
+	size_t i, kl;
+	char *end;
+
+	if (!eq) {
+		snprintf(why, n, "config: expected KEY=VALUE, got '%s'", word);
+		return -1;
+	}
+	kl = (size_t)(eq - word);
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strlen(config_keys[i].name) == kl &&
+		    memcmp(config_keys[i].name, word, kl) == 0)
+			break;
+	if (i == sizeof(config_keys) / sizeof(config_keys[0])) {
+		snprintf(why, n,
+		         "config: unknown setting '%.*s' (known: profile, "
+		         "timestamps, sack, wscale, ecn, rfc1337, delayed_ack, "
+		         "nagle, mss, msl_ms, keepalive_idle_ms, "
+		         "keepalive_intvl_ms, keepalive_probes, "
+		         "user_timeout_ms, rcvbuf, sndbuf)",
+		         (int)kl, word);
+		return -1;
+	}
+	*key = (int)i;
+	if (i == 0) { /* profile: a name */
+		static const char *const names[] = { "default", "rfc5961",
+			                             "legacy" };
+		size_t j;
+
+		for (j = 0; j < 3; j++)
+			if (strcmp(eq + 1, names[j]) == 0) {
+				*val = j;
+				return 0;
+			}
+		snprintf(why, n,
+		         "config: profile must be default, rfc5961 or legacy, "
+		         "got '%s'",
+		         eq + 1);
+		return -1;
+	}
+	errno = 0;
+	*val = strtoull(eq + 1, &end, 10);
+	if (eq[1] < '0' || eq[1] > '9' || *end != '\0' || errno != 0 ||
+	    *val < config_keys[i].min || *val > config_keys[i].max) {
+		snprintf(why, n,
+		         "config: %s must be a number from %llu to %llu, "
+		         "got '%s'",
+		         config_keys[i].name,
+		         (unsigned long long)config_keys[i].min,
+		         (unsigned long long)config_keys[i].max, eq + 1);
+		return -1;
+	}
+	return 0;
 }

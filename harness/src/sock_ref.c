@@ -898,9 +898,9 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 		else if (name == SO_KEEPALIVE)
 			v = k->keepalive;
 		else if (name == SO_RCVBUF)
-			v = k->rcvbuf ? 2 * k->rcvbuf : REF_RX_BYTES;
+			v = k->rcvbuf ? 2 * k->rcvbuf : t->rx_bytes;
 		else if (name == SO_SNDBUF)
-			v = k->sndbuf ? 2 * k->sndbuf : REF_TX_BYTES;
+			v = k->sndbuf ? 2 * k->sndbuf : t->tx_bytes;
 		else
 			return sys_err(t, r, ENOPROTOOPT);
 	} else if (level == IPPROTO_TCP) {
@@ -1239,6 +1239,10 @@ int target_ref__syscall(struct target *t, const struct script *s,
 		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 		                "%s: another system call is still blocked",
 		                ev->u.sys.name);
+	target_ref__begin(t, SD_STEP_APP, NULL, 0);
 	rc = sys_dispatch(t, s, ev, r, d);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	/* The call's segments were flushed; this ends the oracle's step. */
+	return target_ref__flush(t, d) != 0 ? -1 : 0;
 }

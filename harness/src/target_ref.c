@@ -99,6 +99,7 @@ static void ref_trace(void *ctx, const struct tcp_trace_ev *ev)
 	struct target_note n;
 	int i;
 
+	sd_oracle_trace(&t->oracle, ev);
 	memset(&n, 0, sizeof(n));
 	n.t_us = ev->now_us;
 	if (ev->kind == TCP_TRACE_DROP) {
@@ -165,10 +166,48 @@ static struct ref_qpkt *ref_q_slot(struct target *t, struct diag *d)
 	return &t->q[t->q_n++];
 }
 
+/*
+ * Before a step: what drives it, for the oracle (an inbound TCP segment is
+ * parsed to know its flags and numbers; a packet that does not parse is
+ * dropped by the stack and changes nothing).
+ */
+void target_ref__begin(struct target *t, enum sd_step step, const uint8_t *pkt,
+                       size_t len)
+{
+	struct tcp_ip_info ip;
+	struct tcp_seg seg;
+
+	if (pkt && len >= TCP_IP4_HDR_MIN &&
+	    (((pkt[0] >> 4) == 4 && pkt[9] == TCP_IPPROTO_ICMP) ||
+	     (len >= TCP_IP6_HDR && (pkt[0] >> 4) == 6 &&
+	      pkt[6] == TCP_IPPROTO_ICMPV6))) {
+		sd_oracle_begin(&t->oracle, SD_STEP_ICMP, NULL);
+		return;
+	}
+	if (pkt && tcp_wire_ip_parse(pkt, len, &ip) == TCP_WHY_NONE &&
+	    tcp_seg_parse(&seg, ip.tcp, ip.tcp_len, &ip.src, &ip.dst) ==
+	        TCP_WHY_NONE) {
+		sd_oracle_begin(&t->oracle, step, &seg);
+		return;
+	}
+	sd_oracle_begin(&t->oracle, step, NULL);
+}
+
+/*
+ * Ends the step for the oracle, then turns the segments in t->out into
+ * queued packets.
+ */
 int target_ref__flush(struct target *t, struct diag *d)
 {
 	uint32_t i;
 	int rc = 0;
+
+	if (sd_oracle_end(&t->oracle, &t->out, 0) != 0) {
+		tcp_out_reset(&t->out);
+		return diag_set(d, "", 0, 0, NULL, 0,
+		                "reference invariant violated: %s",
+		                t->oracle.msg);
+	}
 
 	for (i = 0; i < t->out.n && rc == 0; i++) {
 		const struct tcp_out_seg *os = &t->out.segs[i];
@@ -231,11 +270,13 @@ static int ref_step(struct target *t, uint64_t at, struct diag *d)
 {
 	if (at > t->now_us)
 		t->now_us = at;
+	target_ref__begin(t, SD_STEP_TIME, NULL, 0);
 	tcp_stack_poll(&t->st, &t->env, t->now_us, &t->out);
 	if (target_ref__flush(t, d) != 0)
 		return -1;
+	target_ref__begin(t, SD_STEP_APP, NULL, 0);
 	target_ref__try_pending(t);
-	return 0;
+	return target_ref__flush(t, d);
 }
 
 static int ref_advance_to(struct target *t, uint64_t t_us, struct diag *d)
@@ -315,6 +356,69 @@ static int ref_profile(const char *name, enum tcp_profile *p)
 	return 0;
 }
 
+/*
+ * The script's "// config:" settings on top of the profile (the words were
+ * checked when the script was parsed).
+ */
+static void ref_config(struct target *t, const struct target_opts *o)
+{
+	static const enum tcp_profile profs[3] = { TCP_PROFILE_DEFAULT,
+		                                   TCP_PROFILE_RFC5961,
+		                                   TCP_PROFILE_LEGACY };
+	struct tcp_cfg *c = &t->cfg;
+	size_t i;
+
+	for (i = 0; i < o->config_n; i++) {
+		char why[160];
+		int key;
+		uint64_t v;
+		const char *k;
+
+		if (script_config_word(o->config[i], &key, &v, why,
+		                       sizeof(why)) != 0)
+			continue;
+		k = script_config_name(key);
+		if (strcmp(k, "profile") == 0) {
+			uint8_t ecn = c->ecn;
+
+			tcp_cfg_init(c, profs[v]);
+			c->ecn = ecn;
+		} else if (strcmp(k, "timestamps") == 0) {
+			c->timestamps = v != 0;
+		} else if (strcmp(k, "sack") == 0) {
+			c->sack = v != 0;
+		} else if (strcmp(k, "wscale") == 0) {
+			c->wscale = v != 0;
+			if (!v)
+				c->wscale_shift = 0;
+		} else if (strcmp(k, "ecn") == 0) {
+			c->ecn = (uint8_t)v; /* off, accept, on */
+		} else if (strcmp(k, "rfc1337") == 0) {
+			c->rfc1337 = v != 0;
+		} else if (strcmp(k, "delayed_ack") == 0) {
+			c->delayed_ack = v != 0;
+		} else if (strcmp(k, "nagle") == 0) {
+			c->nagle = v != 0;
+		} else if (strcmp(k, "mss") == 0) {
+			c->mss = (uint16_t)v;
+		} else if (strcmp(k, "msl_ms") == 0) {
+			c->msl_us = v * 1000u;
+		} else if (strcmp(k, "keepalive_idle_ms") == 0) {
+			c->keepalive_idle_us = v * 1000u;
+		} else if (strcmp(k, "keepalive_intvl_ms") == 0) {
+			c->keepalive_intvl_us = v * 1000u;
+		} else if (strcmp(k, "keepalive_probes") == 0) {
+			c->keepalive_probes = (uint32_t)v;
+		} else if (strcmp(k, "user_timeout_ms") == 0) {
+			c->user_timeout_us = v * 1000u;
+		} else if (strcmp(k, "rcvbuf") == 0) {
+			t->rx_bytes = (uint32_t)v;
+		} else if (strcmp(k, "sndbuf") == 0) {
+			t->tx_bytes = (uint32_t)v;
+		}
+	}
+}
+
 static void ref_close(struct target *t)
 {
 	if (!t)
@@ -353,6 +457,9 @@ static int ref_open(struct target **tp, const struct target_opts *o,
 	tcp_cfg_init(&t->cfg, prof);
 	if (strcmp(t->profile, "ecn") == 0)
 		t->cfg.ecn = TCP_ECN_MODE_ON; /* RFC 3168 6.1.1: ask */
+	t->rx_bytes = REF_RX_BYTES;
+	t->tx_bytes = REF_TX_BYTES;
+	ref_config(t, o);
 	t->key.k0 = REF_ISN_K0;
 	t->key.k1 = REF_ISN_K1;
 	t->env.isn = ref_isn;
@@ -363,12 +470,14 @@ static int ref_open(struct target **tp, const struct target_opts *o,
 	t->env.ctx = t;
 	t->next_port = o->addrs.stack_port;
 	if (tcp_stack_init(&t->st, &t->cfg, t->slots, REF_SLOTS, t->bufmem,
-	                   REF_RX_BYTES, REF_TX_BYTES) != 0) {
+	                   t->rx_bytes, t->tx_bytes) != 0) {
 		ref_close(t);
 		return diag_set(d, "", 0, 0, NULL, 0,
 		                "ref: cannot initialize the stack");
 	}
 	tcp_out_init(&t->out, t->segs, REF_OUT_SEGS, t->outdata, REF_OUT_DATA);
+	sd_oracle_init(&t->oracle, &t->cfg, t->slots, REF_SLOTS, t->rx_bytes,
+	               t->tx_bytes);
 	t->pend.call = REF_CALL_NONE;
 	*tp = t;
 	return 0;
@@ -382,12 +491,14 @@ static uint64_t ref_now_us(struct target *t)
 static int ref_inject(struct target *t, const uint8_t *pkt, size_t len,
                       struct diag *d)
 {
+	target_ref__begin(t, SD_STEP_SEG, pkt, len);
 	(void)tcp_stack_input_packet(&t->st, &t->env, t->now_us, pkt, len,
 	                             &t->out);
 	if (target_ref__flush(t, d) != 0)
 		return -1;
+	target_ref__begin(t, SD_STEP_APP, NULL, 0);
 	target_ref__try_pending(t);
-	return 0;
+	return target_ref__flush(t, d);
 }
 
 static int ref_poll_syscall(struct target *t, struct target_sysret *r,

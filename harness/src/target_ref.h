@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shakedown/oracle.h"
 #include "shakedown/target.h"
 #include "tcpref/isn.h"
 #include "tcpref/stack.h"
@@ -105,7 +106,8 @@ struct target {
 	struct tcp_stack st;
 	struct tcp_stack_slot slots[REF_SLOTS];
 	uint8_t *bufmem; /* REF_SLOTS * (REF_RX_BYTES + REF_TX_BYTES) */
-	uint64_t now_us; /* the virtual clock */
+	uint32_t rx_bytes, tx_bytes; /* per connection: REF_*_BYTES or less */
+	uint64_t now_us;             /* the virtual clock */
 	struct tcp_out out;
 	struct tcp_out_seg segs[REF_OUT_SEGS];
 	uint8_t *outdata;   /* REF_OUT_DATA bytes */
@@ -123,7 +125,13 @@ struct target {
 	struct ref_sock socks[REF_FDS];
 	struct ref_pending pend;
 	uint8_t iobuf[REF_RX_BYTES]; /* read() and write() bytes */
+	/* The protocol oracle, checked after every step (oracle.h). */
+	struct sd_oracle oracle;
 };
+
+/* Starts a step the oracle checks at the next target_ref__flush. */
+void target_ref__begin(struct target *t, enum sd_step step, const uint8_t *pkt,
+                       size_t len);
 
 /* Turns the segments in t->out into queued IPv4 packets; 0 or -1 with *d. */
 int target_ref__flush(struct target *t, struct diag *d);

@@ -227,9 +227,11 @@ struct script_event {
 	} u;
 };
 
-/* Comment extensions: "// tags: ...", "// requires: ..." and "// ip: ...". */
+/* Comment extensions: "// tags: ...", "// requires: ...", "// config: ..."
+ * and "// ip: ...". */
 #define SCRIPT_MAX_TAGS 32
 #define SCRIPT_MAX_REQUIRES 8
+#define SCRIPT_MAX_CONFIG 24
 
 /*
  * A parsed script. Owned by the caller; release with script_free(). Pools
@@ -249,6 +251,10 @@ struct script {
 	char tags[SCRIPT_MAX_TAGS][SCRIPT_NAME_MAX]; /* MUST-11 ... */
 	size_t require_n;
 	char requires[SCRIPT_MAX_REQUIRES][SCRIPT_NAME_MAX]; /* rfc5961 ... */
+	/* "// config: KEY=VALUE ...": settings of the reference stack
+	 * (checked by script_config_check; only the ref target has them). */
+	size_t config_n;
+	char config[SCRIPT_MAX_CONFIG][SCRIPT_NAME_MAX];
 	/* "// ip: ipv4" (4) or "// ip: ipv6" (6); 0: the run decides. */
 	uint8_t ip_version;
 };
@@ -291,5 +297,15 @@ const struct script_expr *script_expr_field(const struct script *s,
 
 /* Names of the supported system calls, NULL-terminated. */
 extern const char *const script_syscall_names[];
+
+/*
+ * The keys of "// config:" and their ranges: one "KEY=VALUE" word. Returns
+ * 0 with the key's index in *key and the value in *val, or -1 with a
+ * message in why[0..n). script_config_name(i) is the i-th key's name (NULL
+ * past the end).
+ */
+int script_config_word(const char *word, int *key, uint64_t *val, char *why,
+                       size_t n);
+const char *script_config_name(int key);
 
 #endif

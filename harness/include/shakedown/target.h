@@ -30,6 +30,9 @@ struct target_opts {
 	struct target_addrs addrs;
 	const char *profile;    /* "default", "rfc5961", "legacy" */
 	const char *script_dir; /* folder of the script (shell commands) */
+	/* The script's "// config:" words (script_config_word), for ref. */
+	const char (*config)[SCRIPT_NAME_MAX];
+	size_t config_n;
 	bool verbose;
 };
 

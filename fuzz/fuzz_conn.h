@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * fuzz_conn as a library: runs one input through the same driver and
+ * oracles as the fuzz target and reports every step to an observer.
+ * `shakedown repro` uses it to turn an input into a script.
+ */
+#ifndef SHAKEDOWN_FUZZ_CONN_H
+#define SHAKEDOWN_FUZZ_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpref/conn.h"
+#include "tcpref/seg.h"
+#include "tcpref/types.h"
+
+/* The application calls of fuzz_conn's records. */
+enum fc_call {
+	FC_CALL_LISTEN,  /* arg: b (bit 0: port 80/81, 1: bind the address,
+	                    2-3: backlog) */
+	FC_CALL_CONNECT, /* arg: b (bits 0-1: remote port 5000+, bit 2: bind
+	                    local port 80 + bit 3) */
+	FC_CALL_ACCEPT,
+	FC_CALL_SEND, /* arg: bytes offered */
+	FC_CALL_SEND_URGENT,
+	FC_CALL_RECV, /* arg: buffer size */
+	FC_CALL_SHUTDOWN,
+	FC_CALL_CLOSE,
+	FC_CALL_ABORT,
+	FC_CALL_SOCKOPT /* arg: b (bit 0 nodelay, 1 keepalive, 2 set user
+	                   timeout to (b >> 3) * 10 s) */
+};
+
+/* Every hook is required; now_us is the driver's virtual time. */
+struct fc_obs {
+	void *ctx;
+	/* The configuration of the run: selector byte and the result. */
+	void (*setup)(void *ctx, uint8_t sel, const struct tcp_cfg *cfg,
+	              uint32_t rx_bytes, uint32_t tx_bytes);
+	/* Time advanced to now_us; the stack's timers run next. */
+	void (*time)(void *ctx, uint64_t now_us);
+	/* A peer segment about to be injected (its IPv4 packet). */
+	void (*seg)(void *ctx, uint64_t now_us, const struct tcp_seg *seg,
+	            const uint8_t *pkt, size_t len);
+	/* An ICMP error about to be injected. */
+	void (*icmp)(void *ctx, uint64_t now_us, uint8_t type, uint8_t code,
+	             const uint8_t *pkt, size_t len);
+	/* An application call on slot h and what it returned (the stack's
+	 * result: a handle, a byte count, or a negative TCP_ERR_*). */
+	void (*app)(void *ctx, uint64_t now_us, enum fc_call call, int h,
+	            uint32_t arg, int ret);
+	/* A segment the stack emitted during the step. */
+	void (*out)(void *ctx, uint64_t now_us, const struct tcp_out_seg *os);
+	/* An oracle failed: the run stops here. */
+	void (*fail)(void *ctx, const char *msg);
+};
+
+/*
+ * Runs one input. Returns 0 when every oracle held, 1 when one failed
+ * (after obs->fail). Not reentrant: the driver's state is static.
+ */
+int fc_run(const uint8_t *data, size_t size, const struct fc_obs *obs);
+
+/* The ports fuzz_conn's records use: local 80/81, remote 5000..5003. */
+#define FC_LPORT0 80
+#define FC_RPORT0 5000
+
+#endif
