@@ -764,7 +764,7 @@ static int line_comment(struct parser *p)
 		                  "config setting") < 0)
 			return -1;
 		for (k = first; k < p->s->config_n; k++) {
-			char why[160];
+			char why[320];
 			int key;
 			uint64_t v;
 			const char *at = strstr(p->t + pos, p->s->config[k]);
