@@ -5,8 +5,10 @@
  * space, application calls, ICMP errors), with protocol oracles checked
  * after every step; each failing oracle prints one line and traps.
  *
- * Input: byte 0 selects the configuration, then records of an opcode byte
- * and its fields (missing bytes read as zero):
+ * Input: byte 0 selects the configuration, byte 1 more of it (FC_EXT_*
+ * of fuzz_conn.h: IPv6, the ISN function, a small output array, keep-alive
+ * on), then records of an opcode byte and its fields (missing bytes read as
+ * zero):
  *   op % 8 = 0,1  advance virtual time, then tcp_stack_poll
  *            2..4 inject a peer segment (IPv4 packet through the parser)
  *            5,6  an application call
@@ -22,6 +24,7 @@
 #include "fuzz_conn.h"
 #include "shakedown/oracle.h"
 #include "tcpref/conn.h"
+#include "tcpref/isn.h"
 #include "tcpref/seg.h"
 #include "tcpref/stack.h"
 #include "tcpref/types.h"
@@ -38,7 +41,7 @@
 #define FC_MAX_TIME_US (2ull * 3600ull * 1000000ull)
 #define FC_RECENT 4
 #define FC_TIME_STEPS 256 /* timer rounds of one time record, at most */
-#define FC_PKT_MAX (TCP_IP4_HDR_MIN + TCP_HDR_MAX + 1500)
+#define FC_PKT_MAX (TCP_IP6_HDR + TCP_HDR_MAX + 1500)
 #define FC_MAX_PAYLOAD 1400
 
 struct fc {
@@ -50,6 +53,9 @@ struct fc {
 	uint64_t now_us;
 	uint32_t rx_bytes, tx_bytes;
 	uint32_t isn_calls;
+	uint8_t ext; /* input byte 1: FC_EXT_* */
+	size_t hl;   /* IP header length: 20, or 40 with FC_EXT_IPV6 */
+	struct tcp_isn_key isn_key;
 	uint16_t port_calls;
 	struct tcp_addr local, peer, router;
 	uint32_t peer_isn[4];
@@ -180,10 +186,17 @@ static uint32_t fc_isn(void *ctx, const struct tcp_tuple *t, uint64_t now_us)
 {
 	struct fc *f = ctx;
 
-	(void)t;
-	(void)now_us;
-	/* Starts near the 2^32 wrap so that wrapping is always exercised. */
-	return 0xFFFFF000u + 0x01000000u * f->isn_calls++;
+	switch (f->ext & FC_EXT_ISN_MASK) {
+	case FC_EXT_ISN_RFC6528:
+		return tcp_isn_rfc6528(&f->isn_key, t, now_us);
+	case FC_EXT_ISN_FIXED:
+		/* The same ISN every time: a reopened TIME-WAIT must pick
+		 * one above the old SND.MAX itself (RFC 6191). */
+		return 0xFFFFF000u;
+	default:
+		/* Near the 2^32 wrap so that wrapping is always exercised. */
+		return 0xFFFFF000u + 0x01000000u * f->isn_calls++;
+	}
 }
 
 static uint16_t fc_port(void *ctx)
@@ -403,7 +416,7 @@ static void do_segment(struct fc *f, struct fc_rd *r, uint8_t op)
 	    s->conn.state != TCP_CLOSED) {
 		if (s->listener)
 			t.lport = s->conn.tuple.lport;
-		else if (s->conn.tuple.raddr.family == TCP_AF_INET)
+		else if (s->conn.tuple.raddr.family == f->local.family)
 			t = s->conn.tuple;
 	}
 	isn = f->peer_isn[(t.rport - FC_RPORT0) & 3];
@@ -519,12 +532,12 @@ static void do_segment(struct fc *f, struct fc_rd *r, uint8_t op)
 			}
 		}
 	}
-	tl = tcp_seg_emit(&seg, &f->peer, &f->local, f->pkt + TCP_IP4_HDR_MIN,
-	                  sizeof(f->pkt) - TCP_IP4_HDR_MIN);
+	tl = tcp_seg_emit(&seg, &f->peer, &f->local, f->pkt + f->hl,
+	                  sizeof(f->pkt) - f->hl);
 	if (tl == 0)
 		return; /* options do not fit: nothing sent */
 	hl = tcp_wire_ip_emit(&f->peer, &f->local, 64, (uint8_t)(op >> 6), 0,
-	                      tl, f->pkt, TCP_IP4_HDR_MIN);
+	                      tl, f->pkt, f->hl);
 	if (hl == 0)
 		return;
 	*sent_of(f, t.lport, t.rport) += plen;
@@ -643,6 +656,13 @@ static void do_icmp(struct fc *f, struct fc_rd *r)
 		{ 3, 0 }, { 3, 1 },  { 3, 2 },  { 3, 3 },
 		{ 3, 4 }, { 11, 0 }, { 12, 0 }, { 4, 0 },
 	};
+	/* ICMPv6: unreachable (1) codes 0, 1, 3, 4; Packet Too Big (2);
+	 * time exceeded (3); parameter problem (4) codes 0, 1. */
+	static const uint8_t types6[8][2] = {
+		{ 1, 0 }, { 1, 1 }, { 1, 3 }, { 1, 4 },
+		{ 2, 0 }, { 3, 0 }, { 4, 0 }, { 4, 1 },
+	};
+	const uint8_t(*tt)[2] = f->hl == TCP_IP6_HDR ? types6 : types;
 	uint8_t a = rd8(r), d = rd8(r);
 	uint8_t q[48];
 	unsigned i;
@@ -656,26 +676,28 @@ static void do_icmp(struct fc *f, struct fc_rd *r)
 		i = (f->recent_n - 1u) % FC_RECENT;
 	ql = f->recent_len[i];
 	memcpy(q, f->recent[i], ql);
-	if (ql < TCP_IP4_HDR_MIN + TCP_ICMP_QUOTE)
+	if (ql < f->hl + TCP_ICMP_QUOTE)
 		return;
 	/* Move the quoted SEQ a little: in or out of SND.UNA..SND.MAX. */
 	if (a & 0x80) {
-		uint32_t s = tcp_wire_rd32(q + TCP_IP4_HDR_MIN + TCP_OFF_SEQ);
+		uint32_t s = tcp_wire_rd32(q + f->hl + TCP_OFF_SEQ);
 
-		tcp_wire_wr32(q + TCP_IP4_HDR_MIN + TCP_OFF_SEQ,
-		              s + (uint32_t)sdelta(d));
+		tcp_wire_wr32(q + f->hl + TCP_OFF_SEQ, s + (uint32_t)sdelta(d));
 	}
 	if (a & 0x40)
-		ql = TCP_IP4_HDR_MIN + TCP_ICMP_QUOTE;
-	type = types[(a >> 2) & 7][0];
-	code = types[(a >> 2) & 7][1];
+		ql = f->hl + TCP_ICMP_QUOTE;
+	type = tt[(a >> 2) & 7][0];
+	code = tt[(a >> 2) & 7][1];
 	if ((a & 0x20) && (a & 0x80) == 0) {
 		type = d & 0x0F;
 		code = (uint8_t)(d >> 4);
 	}
 	n = tcp_wire_icmp_emit((a & 0x10) ? &f->peer : &f->router, &f->local,
-	                       type, code, (a & 0x10) ? 0 : 576u, q, ql, f->pkt,
-	                       sizeof(f->pkt));
+	                       type, code,
+	                       (a & 0x10)             ? 0
+	                       : f->hl == TCP_IP6_HDR ? 1280u
+	                                              : 576u,
+	                       q, ql, f->pkt, sizeof(f->pkt));
 	if (n == 0)
 		return;
 	before_step(f, SD_STEP_ICMP, NULL);
@@ -692,7 +714,7 @@ static void do_icmp(struct fc *f, struct fc_rd *r)
 /* ---- Entry point ----------------------------------------------------------
  */
 
-static void setup(struct fc *f, uint8_t sel)
+static void setup(struct fc *f, uint8_t sel, uint8_t ext)
 {
 	static const enum tcp_profile prof[4] = { TCP_PROFILE_DEFAULT,
 		                                  TCP_PROFILE_RFC5961,
@@ -735,17 +757,37 @@ static void setup(struct fc *f, uint8_t sel)
 	f->env.trace = fc_trace;
 	f->env.panic = fc_panic;
 	f->env.ctx = f;
-	tcp_addr_v4(&f->local, 10, 0, 0, 1);
-	tcp_addr_v4(&f->peer, 10, 0, 0, 2);
-	tcp_addr_v4(&f->router, 10, 0, 0, 254);
+	f->ext = ext;
+	if (ext & FC_EXT_IPV6) {
+		/* fd00::1, ::2 and ::fe (a unique local prefix). */
+		f->local.family = f->peer.family = f->router.family =
+		    TCP_AF_INET6;
+		f->local.a[0] = f->peer.a[0] = f->router.a[0] = 0xfd;
+		f->local.a[15] = 1;
+		f->peer.a[15] = 2;
+		f->router.a[15] = 0xfe;
+		f->hl = TCP_IP6_HDR;
+	} else {
+		tcp_addr_v4(&f->local, 10, 0, 0, 1);
+		tcp_addr_v4(&f->peer, 10, 0, 0, 2);
+		tcp_addr_v4(&f->router, 10, 0, 0, 254);
+		f->hl = TCP_IP4_HDR_MIN;
+	}
+	f->isn_key.k0 = 0x66757a7a5f636f6eull; /* "fuzz_con" */
+	f->isn_key.k1 = 0x6e2d69736e6b6579ull; /* "n-isnkey" */
+	if (ext & FC_EXT_KEEPALIVE)
+		f->cfg.keepalive = true;
 	f->peer_isn[0] = 0xFFFFFFF0u;
 	f->peer_isn[1] = 0x00001000u;
 	f->peer_isn[2] = 0x7FFFFFF8u;
 	f->peer_isn[3] = 0x80000010u;
 	f->now_us = 1000000u;
 	memset(f->bufmem, 0xA5, (size_t)FC_SLOTS * (f->rx_bytes + f->tx_bytes));
-	tcp_out_init(&f->out, f->segs, FC_OUT_SEGS, f->outdata,
-	             sizeof(f->outdata));
+	if (ext & FC_EXT_SMALL_OUT) /* room for 2 segments: output blocks */
+		tcp_out_init(&f->out, f->segs, 2, f->outdata, 1500);
+	else
+		tcp_out_init(&f->out, f->segs, FC_OUT_SEGS, f->outdata,
+		             sizeof(f->outdata));
 	if (tcp_stack_init(&f->st, &f->cfg, f->slots, FC_SLOTS, f->bufmem,
 	                   f->rx_bytes, f->tx_bytes) != 0)
 		FC_FAIL("tcp_stack_init failed");
@@ -805,7 +847,7 @@ int fc_run(const uint8_t *data, size_t size, const struct fc_obs *obs)
 {
 	struct fc *f = &g_fc;
 	struct fc_rd r = { data, size, 0 };
-	uint8_t sel;
+	uint8_t sel, ext;
 
 	arm();
 	if (size == 0)
@@ -816,9 +858,11 @@ int fc_run(const uint8_t *data, size_t size, const struct fc_obs *obs)
 		return 1;
 	}
 	sel = rd8(&r);
-	setup(f, sel);
+	ext = rd8(&r);
+	setup(f, sel, ext);
 	if (obs)
-		obs->setup(obs->ctx, sel, &f->cfg, f->rx_bytes, f->tx_bytes);
+		obs->setup(obs->ctx, sel, ext, &f->cfg, f->rx_bytes,
+		           f->tx_bytes);
 	run_records(f, &r);
 	g_obs = NULL;
 	return 0;

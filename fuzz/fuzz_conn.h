@@ -32,12 +32,21 @@ enum fc_call {
 	                   timeout to (b >> 3) * 10 s) */
 };
 
+/* Input byte 1: more of the configuration (0: as before it existed). */
+#define FC_EXT_IPV6 0x01        /* fd00::1 and fd00::2, ICMPv6 errors */
+#define FC_EXT_ISN_MASK 0x06    /* the ISN function: */
+#define FC_EXT_ISN_RFC6528 0x02 /*   RFC 6528 with a fixed key */
+#define FC_EXT_ISN_FIXED 0x04   /*   0xFFFFF000 for every connection */
+#define FC_EXT_SMALL_OUT 0x08   /* output array of 2 segments, 1500 B */
+#define FC_EXT_KEEPALIVE 0x10   /* keep-alive on for new connections */
+
 /* Every hook is required; now_us is the driver's virtual time. */
 struct fc_obs {
 	void *ctx;
 	/* The configuration of the run: selector byte and the result. */
-	void (*setup)(void *ctx, uint8_t sel, const struct tcp_cfg *cfg,
-	              uint32_t rx_bytes, uint32_t tx_bytes);
+	void (*setup)(void *ctx, uint8_t sel, uint8_t ext,
+	              const struct tcp_cfg *cfg, uint32_t rx_bytes,
+	              uint32_t tx_bytes);
 	/* Time advanced to now_us; the stack's timers run next. */
 	void (*time)(void *ctx, uint64_t now_us);
 	/* A peer segment about to be injected (its IPv4 packet). */

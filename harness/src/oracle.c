@@ -331,6 +331,7 @@ OR_FN static void check_conn(struct sd_oracle *o, size_t k)
 {
 	const struct tcp_conn *c = &o->slots[k].conn;
 	const struct sd_oracle_shadow *sh = &o->sh[k];
+	struct tcp_status st;
 	unsigned i;
 	uint32_t end = 0;
 
@@ -355,6 +356,17 @@ OR_FN static void check_conn(struct sd_oracle *o, size_t k)
 	if (c->rcv_wnd > c->rx.cap)
 		FAIL("RCV.WND %u larger than the receive buffer %u", c->rcv_wnd,
 		     c->rx.cap);
+	/* What the user sees (tcp_conn_status, the STATUS call of 3.9.1.6)
+	 * agrees with the record. */
+	tcp_conn_status(c, &st);
+	/* (The urgent pointer may point past the data received so far.) */
+	if (st.state != c->state || st.bytes_readable > c->rx.len ||
+	    st.rcv_wnd > c->rx.cap ||
+	    (uint64_t)st.bytes_unacked + st.bytes_unsent > c->tx.len + 2u)
+		FAIL("STATUS disagrees with the record in %s: readable %u of "
+		     "%u, window %u, unacked %u + unsent %u of %u",
+		     tcp_state_name(c->state), st.bytes_readable, c->rx.len,
+		     st.rcv_wnd, st.bytes_unacked, st.bytes_unsent, c->tx.len);
 	if (c->state == TCP_CLOSED || c->state == TCP_LISTEN)
 		return;
 	if (!tcp_seq_le(c->snd_una, c->snd_nxt))
@@ -450,7 +462,9 @@ OR_FN static void check_round_trip(struct sd_oracle *o,
 {
 	const struct tcp_seg *s = &os->seg;
 	struct tcp_seg p;
-	size_t tl, hl = TCP_IP4_HDR_MIN;
+	size_t tl, hl = os->tuple.laddr.family == TCP_AF_INET6
+	                    ? TCP_IP6_HDR
+	                    : TCP_IP4_HDR_MIN;
 	enum tcp_why w;
 
 	tl = tcp_seg_emit(s, &os->tuple.laddr, &os->tuple.raddr,
@@ -475,9 +489,8 @@ OR_FN static void check_round_trip(struct sd_oracle *o,
 	if ((s->opts.present & ~TCP_OPTF_RAW) !=
 	    (p.opts.present & ~TCP_OPTF_RAW))
 		FAIL("options of an emitted segment change in a round trip");
-	if (o->emitted && os->tuple.laddr.family == TCP_AF_INET &&
-	    tcp_wire_ip_emit(&os->tuple.laddr, &os->tuple.raddr, 64, 0, 0, tl,
-	                     o->scratch, hl) == hl)
+	if (o->emitted && tcp_wire_ip_emit(&os->tuple.laddr, &os->tuple.raddr,
+	                                   64, 0, 0, tl, o->scratch, hl) == hl)
 		o->emitted(o->ctx, o->scratch, hl + tl);
 }
 

@@ -56,7 +56,7 @@ struct rp {
 	struct rp_ev *ev;
 	size_t n, cap;
 	bool oom;
-	uint8_t sel;
+	uint8_t sel, ext;
 	struct tcp_cfg cfg;
 	uint32_t rx_bytes, tx_bytes;
 	bool failed;
@@ -108,12 +108,14 @@ static void wire_opts(struct rp_ev *e, const struct tcp_seg *seg,
 	e->have_wire = true;
 }
 
-static void ob_setup(void *ctx, uint8_t sel, const struct tcp_cfg *cfg,
-                     uint32_t rx_bytes, uint32_t tx_bytes)
+static void ob_setup(void *ctx, uint8_t sel, uint8_t ext,
+                     const struct tcp_cfg *cfg, uint32_t rx_bytes,
+                     uint32_t tx_bytes)
 {
 	struct rp *r = ctx;
 
 	r->sel = sel;
+	r->ext = ext;
 	r->cfg = *cfg;
 	r->rx_bytes = rx_bytes;
 	r->tx_bytes = tx_bytes;
@@ -130,19 +132,21 @@ static void ob_seg(void *ctx, uint64_t now_us, const struct tcp_seg *seg,
 {
 	struct rp *r = ctx;
 	struct rp_ev *e = rp_add(r, RP_SEG, now_us);
+	size_t hl;
 
 	if (!e)
 		return;
 	e->seg = *seg;
 	e->seg.payload = NULL;
-	e->ecn = len > 1 ? pkt[1] & 3 : 0;
-	if (len >= TCP_IP4_HDR_MIN + TCP_HDR_MIN) {
-		size_t doff = (size_t)(pkt[TCP_IP4_HDR_MIN + 12] >> 4) * 4u;
+	hl = len > 0 && (pkt[0] >> 4) == 6 ? TCP_IP6_HDR : TCP_IP4_HDR_MIN;
+	if (len > 1) /* the ECN field: low bits of the TOS / Traffic Class */
+		e->ecn = hl == TCP_IP6_HDR ? (pkt[1] >> 4) & 3 : pkt[1] & 3;
+	if (len >= hl + TCP_HDR_MIN) {
+		size_t doff = (size_t)(pkt[hl + 12] >> 4) * 4u;
 
-		if (doff >= TCP_HDR_MIN && TCP_IP4_HDR_MIN + doff <= len) {
+		if (doff >= TCP_HDR_MIN && hl + doff <= len) {
 			e->raw_len = (uint8_t)(doff - TCP_HDR_MIN);
-			memcpy(e->raw, pkt + TCP_IP4_HDR_MIN + TCP_HDR_MIN,
-			       e->raw_len);
+			memcpy(e->raw, pkt + hl + TCP_HDR_MIN, e->raw_len);
 			e->have_wire = true;
 		}
 	}
@@ -160,12 +164,20 @@ static void ob_icmp(void *ctx, uint64_t now_us, uint8_t type, uint8_t code,
 		return;
 	e->type = type;
 	e->code = code;
-	/* IPv4 (20) + ICMP (8) + the quoted IPv4 header (20) + 8 bytes. */
-	if (len < 20 + 8 + 20 + 8)
-		return;
-	e->from_peer = pkt[15] == 2; /* 10.0.0.2: the peer; .254: a router */
-	e->mtu = tcp_wire_rd16(pkt + 20 + 6);
-	q = pkt + 20 + 8 + 20;
+	/* IP + ICMP (8) + the quoted IP header + 8 bytes of TCP. */
+	if (len > 0 && (pkt[0] >> 4) == 6) {
+		if (len < 40 + 8 + 40 + 8)
+			return;
+		e->from_peer = pkt[23] == 2; /* fd00::2: the peer */
+		e->mtu = (uint16_t)tcp_wire_rd32(pkt + 40 + 4);
+		q = pkt + 40 + 8 + 40;
+	} else {
+		if (len < 20 + 8 + 20 + 8)
+			return;
+		e->from_peer = pkt[15] == 2; /* 10.0.0.2: the peer */
+		e->mtu = tcp_wire_rd16(pkt + 20 + 6);
+		q = pkt + 20 + 8 + 20;
+	}
 	e->qsport = tcp_wire_rd16(q);
 	e->qdport = tcp_wire_rd16(q + 2);
 	e->qseq = tcp_wire_rd32(q + 4);
@@ -566,7 +578,8 @@ static bool conv_out(struct wr *w, struct conv *c, const struct rp_ev *e)
 	return true;
 }
 
-static bool conv_icmp(struct wr *w, struct conv *c, const struct rp_ev *e)
+static bool conv_icmp(struct wr *w, struct conv *c, const struct rp_ev *e,
+                      bool v6)
 {
 	uint32_t q;
 
@@ -575,11 +588,12 @@ static bool conv_icmp(struct wr *w, struct conv *c, const struct rp_ev *e)
 	q = e->qseq - (c->have_stack_isn ? c->stack_isn : 0);
 	wr_time(w, e->t_us);
 	wr(w, " < icmp %u %u", e->type, e->code);
-	if (e->type == 3 && e->code == 4)
+	if ((!v6 && e->type == 3 && e->code == 4) || (v6 && e->type == 2))
 		wr(w, " mtu %u", e->mtu);
 	wr(w, " [%u:%u(0)]", q, q);
 	if (!e->from_peer)
-		wr(w, "  // shakedown: src=198.51.100.1");
+		wr(w, "  // shakedown: src=%s",
+		   v6 ? "2001:db8:1::1" : "198.51.100.1");
 	wr(w, "\n");
 	return true;
 }
@@ -710,9 +724,9 @@ static void wr_config(struct wr *w, const struct rp *r)
 	wr(w,
 	   "// config: keepalive_idle_ms=%" PRIu64
 	   " keepalive_intvl_ms=%" PRIu64
-	   " keepalive_probes=%u user_timeout_ms=%" PRIu64 "\n",
+	   " keepalive_probes=%u user_timeout_ms=%" PRIu64 " keepalive=%d\n",
 	   c->keepalive_idle_us / 1000u, c->keepalive_intvl_us / 1000u,
-	   c->keepalive_probes, c->user_timeout_us / 1000u);
+	   c->keepalive_probes, c->user_timeout_us / 1000u, c->keepalive);
 }
 
 static int convert(const struct rp *r, const char *from, size_t size,
@@ -742,7 +756,15 @@ static int convert(const struct rp *r, const char *from, size_t size,
 	else
 		wr(w, "// No oracle failed: this is the input's run as a "
 		      "script.\n");
+	if (r->ext & FC_EXT_SMALL_OUT) {
+		snprintf(why, whyn,
+		         "the input gives the stack an output array of two "
+		         "segments, which scripts cannot set");
+		return -1;
+	}
 	wr(w, "// tags: fuzz\n");
+	if (r->ext & FC_EXT_IPV6)
+		wr(w, "// ip: ipv6\n");
 	wr_config(w, r);
 	for (i = 0; i < r->n && !c.why[0]; i++) {
 		const struct rp_ev *e = &r->ev[i];
@@ -757,7 +779,7 @@ static int convert(const struct rp *r, const char *from, size_t size,
 			ok = conv_out(w, &c, e);
 			break;
 		case RP_ICMP:
-			ok = conv_icmp(w, &c, e);
+			ok = conv_icmp(w, &c, e, (r->ext & FC_EXT_IPV6) != 0);
 			break;
 		case RP_APP:
 			ok = conv_app(w, &c, e);

@@ -2386,6 +2386,7 @@ static const struct {
 	{ "keepalive_intvl_ms", 1, 86400000 },
 	{ "keepalive_probes", 1, 1000 },
 	{ "user_timeout_ms", 1, 86400000 },
+	{ "keepalive", 0, 1 },
 	{ "rcvbuf", 256, 65536 },
 	{ "sndbuf", 256, 65536 },
 };
@@ -2420,7 +2421,7 @@ int script_config_word(const char *word, int *key, uint64_t *val, char *why,
 		         "timestamps, sack, wscale, ecn, rfc1337, delayed_ack, "
 		         "nagle, mss, msl_ms, keepalive_idle_ms, "
 		         "keepalive_intvl_ms, keepalive_probes, "
-		         "user_timeout_ms, rcvbuf, sndbuf)",
+		         "user_timeout_ms, keepalive, rcvbuf, sndbuf)",
 		         (int)kl, word);
 		return -1;
 	}

@@ -411,6 +411,8 @@ static void ref_config(struct target *t, const struct target_opts *o)
 			c->keepalive_probes = (uint32_t)v;
 		} else if (strcmp(k, "user_timeout_ms") == 0) {
 			c->user_timeout_us = v * 1000u;
+		} else if (strcmp(k, "keepalive") == 0) {
+			c->keepalive = v != 0;
 		} else if (strcmp(k, "rcvbuf") == 0) {
 			t->rx_bytes = (uint32_t)v;
 		} else if (strcmp(k, "sndbuf") == 0) {

@@ -10,8 +10,8 @@ src=$2
 work=$3
 rc=0
 mkdir -p "$work"
-for in in 5d283bd508dbc93b39518c1bb9a2fa2afd5af201 \
-	23894adbdd59e2c3ebc296e655996e701ac5b33a; do
+for in in 6478f0a50e2989adc341a9234a51c78a07ffb0c3 \
+	da261c082d8382903f52d8b72fb263013732d6a1; do
 	out=$work/repro-$in.pkt
 	if ! "$sd" repro --no-shrink -o "$out" "$src/corpus/fuzz_conn/$in" \
 		2>"$work/repro-$in.log"; then

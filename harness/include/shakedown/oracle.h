@@ -62,11 +62,11 @@ struct sd_oracle {
 	uint64_t *state_hits; /* TCP_STATE_COUNT entries, or NULL */
 	/* Optional: print each state change to stderr. */
 	bool debug;
-	/* Optional: each emitted segment as an IPv4 packet (the oracle
+	/* Optional: each emitted segment as an IP packet (the oracle
 	 * writes it to parse it back), e.g. to quote in ICMP errors. */
 	void (*emitted)(void *ctx, const uint8_t *pkt, size_t len);
 	void *ctx;
-	uint8_t scratch[TCP_IP4_HDR_MIN + TCP_HDR_MAX + 65536];
+	uint8_t scratch[TCP_IP6_HDR + TCP_HDR_MAX + 65536];
 	bool failed;
 	char msg[320]; /* the first violation */
 };
