@@ -2416,13 +2416,12 @@ int script_config_word(const char *word, int *key, uint64_t *val, char *why,
 		    memcmp(config_keys[i].name, word, kl) == 0)
 			break;
 	if (i == sizeof(config_keys) / sizeof(config_keys[0])) {
-		snprintf(why, n,
-		         "config: unknown setting '%.*s' (known: profile, "
-		         "timestamps, sack, wscale, ecn, rfc1337, delayed_ack, "
-		         "nagle, mss, msl_ms, keepalive_idle_ms, "
-		         "keepalive_intvl_ms, keepalive_probes, "
-		         "user_timeout_ms, keepalive, rcvbuf, sndbuf)",
-		         (int)kl, word);
+		snprintf(
+		    why, n,
+		    "config: unknown setting '%.*s' (the settings are listed "
+		    "in conformance/SYNTAX.md, 'Reference stack "
+		    "settings')",
+		    (int)kl, word);
 		return -1;
 	}
 	*key = (int)i;
