@@ -25,6 +25,7 @@ libclang-rt-14-dev
 libpcap-dev
 libnet1-dev
 clang-format-14
+lcov
 "
 # build-essential     gcc, libc headers: the default compiler
 # make                runs this Makefile
@@ -37,6 +38,8 @@ clang-format-14
 # libpcap-dev         writes pcap captures of every run (harness/)
 # libnet1-dev         builds the frames injected into a TAP device (harness/)
 # clang-format-14     the format test: sources follow .clang-format
+# lcov                line coverage of stack/ by a fuzz corpus
+#                     (scripts/fuzz-coverage.sh) and the coverage report
 
 # One line, single spaces (word splitting of the list is wanted throughout).
 # shellcheck disable=SC2086,SC2116
