@@ -247,11 +247,16 @@ static uint64_t *sent_of(struct fc *f, uint16_t lport, uint16_t rport)
 /* ---- The application's reads ----------------------------------------------
  */
 
-static void fc_obs_app(struct fc *f, enum fc_call call, int h, uint32_t arg,
-                       int ret)
+FC_ORACLE static void fc_obs_app(struct fc *f, enum fc_call call, int h,
+                                 uint32_t arg, int ret)
 {
 	if (g_obs)
 		g_obs->app(g_obs->ctx, f->now_us, call, h, arg, ret);
+	/* Every error a call returns has a name and a text for the user. */
+	if (ret < 0 && (strcmp(tcp_err_name(ret), "?") == 0 ||
+	                strcmp(tcp_err_str(ret), "unknown error") == 0))
+		FC_FAIL("app call %d returned error %d, which has no name",
+		        call, ret);
 }
 
 /* An oracle (checks every byte read): no coverage, no compare tracing. */

@@ -235,6 +235,15 @@ static const char *step_name(enum sd_step s)
 
 OR_FN void sd_oracle_trace(struct sd_oracle *o, const struct tcp_trace_ev *ev)
 {
+	/* Every reason a segment is dropped for has a name and an RFC
+	 * reference (the run log shows them). */
+	if (ev->kind == TCP_TRACE_DROP &&
+	    (strcmp(tcp_why_name(ev->why), "?") == 0 ||
+	     strcmp(tcp_why_ref(ev->why), "?") == 0)) {
+		or_fail(o, "a segment dropped for reason %d, which has no name",
+		        (int)ev->why);
+		return;
+	}
 	if (ev->kind != TCP_TRACE_STATE)
 		return;
 	if (o->trace_n >= SD_ORACLE_TRACE_MAX) {
@@ -279,6 +288,9 @@ OR_FN static void check_trace(struct sd_oracle *o)
 			     tcp_cause_name(ev->cause),
 			     sh->passive ? " [passive]" : "",
 			     sh->reopened ? " [reopened]" : "");
+		if (strcmp(tcp_state_name(ev->to), "?") == 0 ||
+		    strcmp(tcp_cause_name(ev->cause), "?") == 0)
+			FAIL("trace: a state or cause without a name");
 		if (!cause_fits_step(o->step, ev->cause, ev->from, ev->to))
 			FAIL("transition %s -> %s (%s) during a %s step",
 			     tcp_state_name(ev->from), tcp_state_name(ev->to),
