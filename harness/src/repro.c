@@ -276,7 +276,11 @@ static size_t shrink(struct rp *r, uint8_t *d, size_t n, const char *kind,
 		return n;
 	while (progress && *tries < 200000) {
 		progress = false;
-		for (chunk = n / 2; chunk >= 1; chunk /= 2) {
+		/* Halves down to 16 bytes, then every size from 15 to 1 (a
+		 * record is 2 to 12 bytes: removing one whole keeps the
+		 * records after it aligned). */
+		for (chunk = n / 2; chunk >= 1;
+		     chunk = chunk > 16 ? chunk / 2 : chunk - 1) {
 			for (i = 1; i + chunk <= n && *tries < 200000;) {
 				memcpy(tmp, d, i);
 				memcpy(tmp + i, d + i + chunk, n - i - chunk);
@@ -390,7 +394,12 @@ struct conv {
 	int fd_of[8];     /* fuzz slot -> descriptor, or -1 */
 	bool fd_used[16]; /* descriptors 3.. in use */
 	int listen_fd;
-	bool connected; /* a connect() was written */
+	bool connected;   /* a connect() was written */
+	bool any_connect; /* the input connects (anywhere in it) */
+	bool have_main_lport;
+	uint16_t main_lport; /* fuzz_conn's local port of the connection */
+	uint16_t alt_port;   /* the port of the next idle listener */
+	bool v6;
 	unsigned lines; /* events written */
 	char why[200];  /* set when the input cannot be written */
 };
@@ -606,28 +615,41 @@ static bool conv_app(struct wr *w, struct conv *c, const struct rp_ev *e)
 	case FC_CALL_LISTEN:
 		if (e->ret < 0)
 			return true; /* changed nothing */
-		if (c->listen_fd >= 0 || c->connected) {
-			snprintf(c->why, sizeof(c->why),
-			         "the input opens a second listener or both "
-			         "listens and connects (two local ports)");
-			return false;
+		if (e->ret < 8 && c->fd_of[e->ret] >= 0) {
+			/* LISTEN again on a listener: a new backlog. */
+			wr_time(w, e->t_us);
+			wr(w, " listen(%d, %u) = 0\n", c->fd_of[e->ret],
+			   (e->arg >> 2) & 3u);
+			return true;
 		}
 		fd = fd_alloc(c);
-		c->listen_fd = fd;
 		c->fd_of[e->ret] = fd;
 		wr_time(w, e->t_us);
 		wr(w, " socket(..., SOCK_STREAM, IPPROTO_TCP) = %d\n", fd);
 		wr(w, "+0 fcntl(%d, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n", fd);
-		wr(w, "+0 bind(%d, ..., ...) = 0\n", fd);
+		if (c->listen_fd < 0 && !c->any_connect &&
+		    (!c->have_main_lport ||
+		     c->main_lport == FC_LPORT0 + (e->arg & 1u))) {
+			/* The listener of the script's connection: the
+			 * stack's port. */
+			c->listen_fd = fd;
+			wr(w, "+0 bind(%d, ..., ...) = 0\n", fd);
+		} else {
+			/* A listener no segment of the script reaches. */
+			wr(w,
+			   "+0 bind(%d, {sa_family=%s, %s=htons(%u)}, ...) = "
+			   "0\n",
+			   fd, c->v6 ? "AF_INET6" : "AF_INET",
+			   c->v6 ? "sin6_port" : "sin_port", c->alt_port++);
+		}
 		wr(w, "+0 listen(%d, %u) = 0\n", fd, (e->arg >> 2) & 3u);
 		return true;
 	case FC_CALL_CONNECT:
 		if (e->ret < 0)
 			return true;
-		if (c->listen_fd >= 0 || c->connected) {
+		if (c->connected) {
 			snprintf(c->why, sizeof(c->why),
-			         "the input connects twice or both listens and "
-			         "connects (two local ports)");
+			         "the input connects twice");
 			return false;
 		}
 		c->connected = true;
@@ -739,6 +761,21 @@ static int convert(const struct rp *r, const char *from, size_t size,
 	for (i = 0; i < 8; i++)
 		c.fd_of[i] = -1;
 	c.listen_fd = -1;
+	c.v6 = (r->ext & FC_EXT_IPV6) != 0;
+	c.alt_port = 8081;
+	for (i = 0; i < r->n; i++) {
+		const struct rp_ev *e = &r->ev[i];
+
+		if (e->kind == RP_APP && e->call == FC_CALL_CONNECT &&
+		    e->ret >= 0)
+			c.any_connect = true;
+		if (!c.have_main_lport &&
+		    (e->kind == RP_SEG || e->kind == RP_OUT)) {
+			c.have_main_lport = true;
+			c.main_lport =
+			    e->kind == RP_SEG ? e->seg.dport : e->tuple.lport;
+		}
+	}
 	wr(w,
 	   "// Reproducer written by 'shakedown repro' from %s (%zu bytes "
 	   "of fuzz_conn input).\n",
