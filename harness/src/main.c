@@ -114,6 +114,10 @@ static const char usage_run[] =
     "                      2001:db8::2) unless a script says \"// ip: ipv4\"\n"
     "      --junit FILE    also write the results as JUnit XML to FILE\n"
     "      --json FILE     also write the results as JSON to FILE\n"
+    "      --transitions FILE  write the RFC 9293 state-machine edges\n"
+    "                      (E001..E115 of conformance/edges.tsv) the runs\n"
+    "                      took, with counts, to FILE ('-': stdout); the\n"
+    "                      reference counts them from its own trace\n"
     "      --pcap-dir DIR  write a pcap of every run to\n"
     "                      DIR/<script path, '/' as '_'>.pcap\n"
     "      --max-time S    skip (SKIP) every script whose timeline is\n"
@@ -189,11 +193,19 @@ struct cli {
 	const char *pcap_dir;  /* --pcap-dir DIR */
 	const char *pcap_file; /* show --pcap FILE */
 	bool verbose;
-	bool ipv6;             /* --ipv6 */
-	long jobs;             /* --jobs N; 0 when not given */
-	uint64_t tolerance_us; /* --tolerance-us U */
-	uint64_t max_time_us;  /* --max-time S; 0 when not given */
+	bool ipv6;               /* --ipv6 */
+	long jobs;               /* --jobs N; 0 when not given */
+	uint64_t tolerance_us;   /* --tolerance-us U */
+	uint64_t max_time_us;    /* --max-time S; 0 when not given */
+	const char *transitions; /* --transitions FILE */
 };
+
+/* The checklist edges the runs of this command took (--transitions). */
+static struct {
+	uint64_t hits[SD_EDGES + 1];
+	unsigned runs;
+	bool inferred;
+} run_edges;
 
 /* The profile of this command (one per process; forked runs inherit it). */
 static struct profile cli_profile;
@@ -235,7 +247,8 @@ enum {
 	OPT_PCAP_DIR,
 	OPT_PCAP,
 	OPT_TOLERANCE,
-	OPT_IPV6
+	OPT_IPV6,
+	OPT_TRANSITIONS
 };
 
 /* A whole decimal number in [lo, hi]; false otherwise. */
@@ -268,6 +281,7 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 		{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 		{ "tolerance-us", required_argument, NULL, OPT_TOLERANCE },
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
+		{ "transitions", required_argument, NULL, OPT_TRANSITIONS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -314,6 +328,9 @@ static int parse_opts(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_IPV6:
 			c->ipv6 = true;
+			break;
+		case OPT_TRANSITIONS:
+			c->transitions = optarg;
 			break;
 		case OPT_MAX_TIME:
 			if (!parse_num(optarg, 1, MAX_TIME_S, &v))
@@ -771,7 +788,15 @@ static bool report_outcome(const struct cli *c, struct report *rp,
 {
 	bool io_error = false;
 	char file[PATH_MAX];
+	int k;
 
+	if ((o->kind == OUT_CHECKED || o->kind == OUT_RAN) && o->r.have_edges &&
+	    o->r.outcome != RUN_SKIP) {
+		for (k = 0; k <= SD_EDGES; k++)
+			run_edges.hits[k] += o->r.edges[k];
+		run_edges.runs++;
+		run_edges.inferred |= o->r.edges_inferred;
+	}
 	switch (o->kind) {
 	case OUT_CHECKED:
 		io_error = report_add(rp, path, NULL, &o->r, NULL) != 0;
@@ -792,6 +817,47 @@ static bool report_outcome(const struct cli *c, struct report *rp,
 	outcome_free(o);
 	fflush(stdout);
 	return io_error;
+}
+
+/*
+ * --transitions FILE: the edges every run took, summed, with the table of
+ * conformance/edges.tsv (SHAKEDOWN_EDGES) when it can be read.
+ */
+static int write_transitions(const struct cli *c, const struct target_ops *t)
+{
+	static struct sd_edge tab[SD_EDGES + 1];
+	char why[256], what[128];
+	bool have_tab;
+	FILE *f;
+
+	if (!t->edges) {
+		fprintf(stderr,
+		        "shakedown: --transitions: target %s reports no "
+		        "state-machine edges\n",
+		        t->name);
+		return -1;
+	}
+	have_tab = sd_edges_load(SHAKEDOWN_EDGES, tab, why, sizeof(why)) == 0;
+	if (!have_tab)
+		fprintf(stderr, "shakedown: --transitions: %s (IDs only)\n",
+		        why);
+	f = strcmp(c->transitions, "-") == 0 ? stdout
+	                                     : fopen(c->transitions, "w");
+	if (!f) {
+		fprintf(stderr, "shakedown: %s: %s\n", c->transitions,
+		        strerror(errno));
+		return -1;
+	}
+	snprintf(what, sizeof(what), "%u run%s on target %s", run_edges.runs,
+	         run_edges.runs == 1 ? "" : "s", t->name);
+	sd_edges_write(f, run_edges.hits, have_tab ? tab : NULL,
+	               run_edges.inferred, what);
+	if (f != stdout && fclose(f) != 0) {
+		fprintf(stderr, "shakedown: %s: %s\n", c->transitions,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Runs one script in this process. */
@@ -1272,6 +1338,8 @@ static int cmd_run(int argc, char **argv)
 			io_error = true;
 		}
 	}
+	if (c.transitions != NULL && write_transitions(&c, t) != 0)
+		io_error = true;
 	/* Deviations the profile expects do not fail the run. */
 	rc = io_error ? EXIT_USAGE : rp.failed > 0 ? 1 : 0;
 	report_free(&rp);

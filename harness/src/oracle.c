@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shakedown/edges.h"
 #include "tcpref/wire.h"
 
 /*
@@ -233,6 +234,19 @@ static const char *step_name(enum sd_step s)
 	return n[s];
 }
 
+/* The slot of a connection record, or -1 (none, or not of the table). */
+OR_FN static int slot_of(const struct sd_oracle *o, const struct tcp_conn *c)
+{
+	const uint8_t *base = (const uint8_t *)&o->slots[0].conn;
+	const uint8_t *p = (const uint8_t *)c;
+	ptrdiff_t off = p - base;
+
+	if (!c || p < base || off % (ptrdiff_t)sizeof(o->slots[0]) != 0 ||
+	    (size_t)off / sizeof(o->slots[0]) >= o->n)
+		return -1;
+	return (int)((size_t)off / sizeof(o->slots[0]));
+}
+
 OR_FN void sd_oracle_trace(struct sd_oracle *o, const struct tcp_trace_ev *ev)
 {
 	/* Every reason a segment is dropped for has a name and an RFC
@@ -243,6 +257,12 @@ OR_FN void sd_oracle_trace(struct sd_oracle *o, const struct tcp_trace_ev *ev)
 		or_fail(o, "a segment dropped for reason %d, which has no name",
 		        (int)ev->why);
 		return;
+	}
+	if (ev->kind == TCP_TRACE_DROP && o->edge_hits &&
+	    o->drop_n < sizeof(o->drops) / sizeof(o->drops[0])) {
+		o->drops[o->drop_n].slot = slot_of(o, ev->conn);
+		o->drops[o->drop_n].why = ev->why;
+		o->drop_n++;
 	}
 	if (ev->kind != TCP_TRACE_STATE)
 		return;
@@ -429,6 +449,9 @@ OR_FN void sd_oracle_begin(struct sd_oracle *o, enum sd_step step,
 	size_t k;
 
 	o->step = step;
+	o->app_send = false;
+	o->app_slot = -1;
+	o->drop_n = 0;
 	o->have_in = in != NULL;
 	if (in) {
 		o->in = *in;
@@ -438,6 +461,8 @@ OR_FN void sd_oracle_begin(struct sd_oracle *o, enum sd_step step,
 		const struct tcp_conn *c = &o->slots[k].conn;
 		struct sd_oracle_snap *s = &o->snap[k];
 
+		o->before[k] =
+		    o->slots[k].use != TCP_SLOT_FREE ? c->state : TCP_CLOSED;
 		s->valid = o->slots[k].use != TCP_SLOT_FREE &&
 		           c->state != TCP_CLOSED && c->state != TCP_LISTEN;
 		if (!s->valid)
@@ -603,11 +628,88 @@ OR_FN static void check_out(struct sd_oracle *o, const struct tcp_out *out,
 	}
 }
 
+/* ---- Edges taken (edges.h) ----------------------------------------------- */
+
+OR_FN static void count_edges(struct sd_oracle *o, const struct tcp_out *out,
+                              uint32_t first)
+{
+	bool changed[SD_ORACLE_SLOTS] = { false },
+	     rexmit[SD_ORACLE_SLOTS] = { false };
+	uint16_t fl = o->have_in ? o->in.flags : 0;
+	unsigned i;
+	size_t k;
+
+	for (i = 0; i < o->trace_n; i++) {
+		const struct tcp_trace_ev *ev = &o->trace[i];
+		int sk = slot_of(o, ev->conn);
+
+		if (sk >= 0)
+			changed[sk] = true;
+		o->edge_hits[sd_edge_of_change(ev->from, ev->to, ev->cause)]++;
+	}
+	for (i = 0; i < o->drop_n; i++) {
+		int sk = o->drops[i].slot;
+		enum tcp_state st = sk >= 0 ? o->before[sk] : TCP_CLOSED;
+		int e;
+
+		if (sk >= 0 && changed[sk])
+			continue; /* the change is the edge */
+		e = sd_edge_of_drop(st, o->drops[i].why, fl);
+		if (e > 0)
+			o->edge_hits[e]++;
+		if (sk >= 0)
+			changed[sk] = true; /* not also "accepted" */
+	}
+	for (k = 0; k < o->n; k++) {
+		const struct sd_oracle_snap *sn = &o->snap[k];
+		int e = 0;
+
+		if (!sn->valid || changed[k])
+			continue;
+		if (o->step == SD_STEP_SEG && o->have_in &&
+		    sn->tuple.lport == o->in.dport &&
+		    sn->tuple.rport == o->in.sport)
+			e = sd_edge_of_accept(o->before[k], fl);
+		else if (o->step == SD_STEP_APP && o->app_send &&
+		         o->app_slot == (int)k)
+			e = sd_edge_of_send(o->before[k]);
+		if (e > 0)
+			o->edge_hits[e]++;
+	}
+	if (o->step != SD_STEP_TIME || !out)
+		return;
+	/* A timer step that resent something below SND.MAX (keep-alive
+	 * probes, at SND.UNA - 1, are not retransmissions). */
+	for (i = first; i < out->n; i++) {
+		const struct tcp_out_seg *os = &out->segs[i];
+
+		for (k = 0; k < o->n; k++) {
+			const struct sd_oracle_snap *sn = &o->snap[k];
+
+			if (!sn->valid || !tcp_tuple_eq(&sn->tuple, &os->tuple))
+				continue;
+			if ((os->seg.flags & TCP_FLAG_SYN) ||
+			    (tcp_seq_lt(os->seg.seq, sn->snd_max) &&
+			     os->seg.seq.v != sn->snd_una.v - 1u))
+				rexmit[k] = true;
+		}
+	}
+	for (k = 0; k < o->n; k++)
+		if (rexmit[k] && !changed[k]) {
+			int e = sd_edge_of_retransmit(o->before[k]);
+
+			if (e > 0)
+				o->edge_hits[e]++;
+		}
+}
+
 OR_FN int sd_oracle_end(struct sd_oracle *o, const struct tcp_out *out,
                         uint32_t first)
 {
 	size_t k;
 
+	if (!o->failed && o->edge_hits)
+		count_edges(o, out, first);
 	if (!o->failed)
 		check_trace(o);
 	if (!o->failed && out)

@@ -28,6 +28,8 @@ struct rio_head {
 	uint64_t target_us;
 	struct target_addrs addrs;
 	char target[sizeof(((struct run_result *)0)->target)];
+	uint8_t have_edges, edges_inferred;
+	uint64_t edges[SD_EDGES + 1];
 	uint64_t log_n, raw_n;
 };
 
@@ -64,6 +66,9 @@ int result_io_write(int fd, int rc, const struct run_result *r)
 	h.elapsed_us = r->elapsed_us;
 	h.target_us = r->target_us;
 	h.addrs = r->addrs;
+	h.have_edges = r->have_edges;
+	h.edges_inferred = r->edges_inferred;
+	memcpy(h.edges, r->edges, sizeof(h.edges));
 	memcpy(h.target, r->target, sizeof(h.target));
 	h.log_n = r->log_n;
 	h.raw_n = r->raw_n;
@@ -120,6 +125,9 @@ int result_io_read(const uint8_t *buf, size_t len, int *rc,
 	r->elapsed_us = h.elapsed_us;
 	r->target_us = h.target_us;
 	r->addrs = h.addrs;
+	r->have_edges = h.have_edges != 0;
+	r->edges_inferred = h.edges_inferred != 0;
+	memcpy(r->edges, h.edges, sizeof(r->edges));
 	memcpy(r->target, h.target, sizeof(r->target));
 	r->target[sizeof(r->target) - 1] = '\0';
 	if (h.log_n > 0) {

@@ -1444,8 +1444,9 @@ static void ev_icmp(struct runner *x, const struct script_event *ev,
 		fail_diag(x, ev->line, &d);
 		return;
 	}
-	take_notes(x, false);
+	/* e first: take_notes() may move the log (realloc). */
 	log_state(x, e);
+	take_notes(x, false);
 	pend_poll(x);
 	ev_done(x, ev, start);
 }
@@ -1558,8 +1559,9 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 		fail_diag(x, ev->line, &d);
 		return;
 	}
-	take_notes(x, false);
+	/* e first: take_notes() may move the log (realloc). */
 	log_state(x, e);
+	take_notes(x, false);
 	pend_poll(x);
 	ev_done(x, ev, start);
 }
@@ -2192,6 +2194,10 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	if (x->oom && !x->failed)
 		fail(x, x->last_line, "run: out of memory for the run log");
 	r->target_us = x->ops->now_us(x->t);
+	if (x->ops->edges) {
+		r->have_edges = true;
+		r->edges_inferred = !x->ops->edges(x->t, r->edges);
+	}
 	x->ops->close(x->t);
 	free(x);
 	r->elapsed_us = wall_us() - t0;

@@ -1243,6 +1243,18 @@ int target_ref__syscall(struct target *t, const struct script *s,
 	rc = sys_dispatch(t, s, ev, r, d);
 	if (rc < 0)
 		return -1;
+	/* A SEND for the oracle's edge count (E053, E079). */
+	if (strcmp(ev->u.sys.name, "write") == 0 ||
+	    strcmp(ev->u.sys.name, "send") == 0) {
+		int64_t fd;
+		const struct ref_sock *k;
+
+		if (arg_int(s, ev, 0, -1, &fd) == 0 &&
+		    (k = sock_get(t, fd)) != NULL && k->h >= 0) {
+			t->oracle.app_send = true;
+			t->oracle.app_slot = k->h;
+		}
+	}
 	/* The call's segments were flushed; this ends the oracle's step. */
 	return target_ref__flush(t, d) != 0 ? -1 : 0;
 }

@@ -480,6 +480,7 @@ static int ref_open(struct target **tp, const struct target_opts *o,
 	tcp_out_init(&t->out, t->segs, REF_OUT_SEGS, t->outdata, REF_OUT_DATA);
 	sd_oracle_init(&t->oracle, &t->cfg, t->slots, REF_SLOTS, t->rx_bytes,
 	               t->tx_bytes);
+	t->oracle.edge_hits = t->edges;
 	t->pend.call = REF_CALL_NONE;
 	*tp = t;
 	return 0;
@@ -580,6 +581,13 @@ static bool ref_satisfies(const struct target_opts *o, const char *req,
 	return false;
 }
 
+/* The edges the oracle counted from the stack's trace. */
+static bool ref_edges(struct target *t, uint64_t *hits)
+{
+	memcpy(hits, t->edges, sizeof(t->edges));
+	return true;
+}
+
 const struct target_ops target_ref_ops = {
 	.name = "ref",
 	.virtual_clock = true,
@@ -595,6 +603,7 @@ const struct target_ops target_ref_ops = {
 	.command = ref_command,
 	.state = ref_state,
 	.next_note = ref_next_note,
+	.edges = ref_edges,
 };
 
 const struct target_ops *target_find(const char *name)

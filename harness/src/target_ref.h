@@ -127,6 +127,7 @@ struct target {
 	uint8_t iobuf[REF_RX_BYTES]; /* read() and write() bytes */
 	/* The protocol oracle, checked after every step (oracle.h). */
 	struct sd_oracle oracle;
+	uint64_t edges[SD_EDGES + 1]; /* edges taken (oracle.edge_hits) */
 };
 
 /* Starts a step the oracle checks at the next target_ref__flush. */

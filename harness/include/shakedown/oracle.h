@@ -60,6 +60,21 @@ struct sd_oracle {
 	struct sd_oracle_snap snap[SD_ORACLE_SLOTS];
 	/* Optional: counts of state-change destinations (fuzz_conn stats). */
 	uint64_t *state_hits; /* TCP_STATE_COUNT entries, or NULL */
+	/*
+	 * Optional: counts of the checklist edges the steps took
+	 * (edges.h; SD_EDGES + 1 entries, [0] = state changes no edge
+	 * fits). A step that is a SEND sets app_send and app_slot before
+	 * sd_oracle_end (sd_oracle_begin clears them).
+	 */
+	uint64_t *edge_hits;
+	bool app_send;
+	int app_slot;
+	unsigned drop_n;
+	struct {
+		int slot; /* -1: no connection */
+		enum tcp_why why;
+	} drops[8];
+	enum tcp_state before[SD_ORACLE_SLOTS];
 	/* Optional: print each state change to stderr. */
 	bool debug;
 	/* Optional: each emitted segment as an IP packet (the oracle

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "shakedown/diag.h"
+#include "shakedown/edges.h"
 #include "shakedown/profile.h"
 #include "shakedown/script.h"
 #include "shakedown/target.h"
@@ -76,6 +77,13 @@ struct run_result {
 	/* For the ladder's column titles; zero/"" when not filled in. */
 	struct target_addrs addrs; /* the addresses and ports the run used */
 	char target[16];           /* target name ("ref") */
+	/*
+	 * The checklist edges the run took (edges.h; [0]: state changes no
+	 * edge fits), when the target can tell (have_edges); counted from
+	 * the reference's trace, or inferred from the wire (edges_inferred).
+	 */
+	bool have_edges, edges_inferred;
+	uint64_t edges[SD_EDGES + 1];
 };
 
 struct run_opts {

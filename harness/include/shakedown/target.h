@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "shakedown/diag.h"
+#include "shakedown/edges.h"
 #include "shakedown/script.h"
 #include "tcpref/types.h"
 
@@ -158,6 +159,12 @@ struct target_ops {
 	 * with it): the CLI forks a child per script.
 	 */
 	bool own_process;
+	/*
+	 * Optional (may be NULL). The checklist edges the instance took so
+	 * far into hits[0..SD_EDGES] (edges.h); returns true when they come
+	 * from the stack's own trace, false when inferred from the wire.
+	 */
+	bool (*edges)(struct target *t, uint64_t *hits);
 };
 
 /*
