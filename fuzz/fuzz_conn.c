@@ -35,10 +35,6 @@
 #define FC_TX_MAX 4096
 #define FC_OUT_SEGS 64
 #define FC_OUT_DATA (FC_OUT_SEGS * 1500)
-#ifndef FC_MAX_RECORDS
-#define FC_MAX_RECORDS 256
-#endif
-#define FC_MAX_TIME_US (2ull * 3600ull * 1000000ull)
 #define FC_RECENT 4
 #define FC_TIME_STEPS 256 /* timer rounds of one time record, at most */
 #define FC_PKT_MAX (TCP_IP6_HDR + TCP_HDR_MAX + 1500)
@@ -212,11 +208,24 @@ static uint32_t fc_ts_offset(void *ctx, const struct tcp_tuple *t)
 	return 0x7FFFFF00u + t->rport;
 }
 
+/* The observer's state hook: outside coverage like the oracles. */
+FC_ORACLE static void fc_obs_state(struct fc *f, const struct tcp_trace_ev *ev)
+{
+	int h = -1, i;
+
+	for (i = 0; i < FC_SLOTS; i++)
+		if (&f->slots[i].conn == ev->conn)
+			h = i;
+	g_obs->state(g_obs->ctx, f->now_us, h, ev->from, ev->to);
+}
+
 static void fc_trace(void *ctx, const struct tcp_trace_ev *ev)
 {
 	struct fc *f = ctx;
 
 	sd_oracle_trace(&f->oracle, ev);
+	if (g_obs && g_obs->state && ev->kind == TCP_TRACE_STATE)
+		fc_obs_state(f, ev);
 }
 
 static void fc_panic(void *ctx, const char *file, int line, const char *expr)

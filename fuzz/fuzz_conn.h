@@ -2,7 +2,8 @@
  *
  * fuzz_conn as a library: runs one input through the same driver and
  * oracles as the fuzz target and reports every step to an observer.
- * `shakedown repro` uses it to turn an input into a script.
+ * `shakedown repro` uses it to turn an input into a script, gen_seeds
+ * (conn_seeds.c) to turn a conformance vector into an input.
  */
 #ifndef SHAKEDOWN_FUZZ_CONN_H
 #define SHAKEDOWN_FUZZ_CONN_H
@@ -40,7 +41,7 @@ enum fc_call {
 #define FC_EXT_SMALL_OUT 0x08   /* output array of 2 segments, 1500 B */
 #define FC_EXT_KEEPALIVE 0x10   /* keep-alive on for new connections */
 
-/* Every hook is required; now_us is the driver's virtual time. */
+/* Every hook but state is required; now_us is the driver's virtual time. */
 struct fc_obs {
 	void *ctx;
 	/* The configuration of the run: selector byte and the result. */
@@ -63,6 +64,10 @@ struct fc_obs {
 	void (*out)(void *ctx, uint64_t now_us, const struct tcp_out_seg *os);
 	/* An oracle failed: the run stops here. */
 	void (*fail)(void *ctx, const char *msg);
+	/* Optional (may be NULL): a connection changed state; h is its slot,
+	 * or -1 for one outside the slots. */
+	void (*state)(void *ctx, uint64_t now_us, int h, enum tcp_state from,
+	              enum tcp_state to);
 };
 
 /*
@@ -70,6 +75,13 @@ struct fc_obs {
  * (after obs->fail). Not reentrant: the driver's state is static.
  */
 int fc_run(const uint8_t *data, size_t size, const struct fc_obs *obs);
+
+/* The driver reads at most FC_MAX_RECORDS records, and none once its
+ * clock (1 s at the start) has reached FC_MAX_TIME_US. */
+#ifndef FC_MAX_RECORDS
+#define FC_MAX_RECORDS 256
+#endif
+#define FC_MAX_TIME_US (2ull * 3600ull * 1000000ull)
 
 /* The ports fuzz_conn's records use: local 80/81, remote 5000..5003. */
 #define FC_LPORT0 80

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  *
  * Generates the seed corpora of the fuzz targets from the conformance
- * scripts: the scripts themselves (fuzz_script) or every packet their runs
- * on the reference target exchange, IPv4 and IPv6 (fuzz_wire).
+ * scripts: the scripts themselves (fuzz_script), every packet their runs
+ * on the reference target exchange, IPv4 and IPv6 (fuzz_wire), or one
+ * fuzz_conn input per vector that replays its story (fuzz_conn, see
+ * conn_seeds.h).
  */
 #define _GNU_SOURCE
 
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conn_seeds.h"
 #include "shakedown/run.h"
 #include "shakedown/script.h"
 #include "shakedown/target.h"
@@ -317,9 +320,147 @@ static int write_seeds(const char *outdir, struct blobs *b, size_t max,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gen_seeds [--max N] --target wire|script OUTDIR "
-	           "PATH...\n"
-	           "  PATH: .pkt files or directories searched for them\n");
+	fprintf(f, "usage: gen_seeds [--max N] [-v] --target wire|script|conn "
+	           "OUTDIR PATH...\n"
+	           "  PATH: .pkt files or directories searched for them\n"
+	           "  conn: one seed per vector, vec-<folder>-<name>; -v "
+	           "prints how each\n"
+	           "        replays (states compared with the reference)\n");
+}
+
+/* The states of a bit set, "LISTEN,ESTABLISHED". */
+static void states_str(uint32_t set, char *buf, size_t n)
+{
+	size_t k = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < TCP_STATE_COUNT && k + 1 < n; i++)
+		if (set & (1u << i))
+			k +=
+			    (size_t)snprintf(buf + k, n - k, "%s%s",
+			                     k ? "," : "",
+			                     tcp_state_name((enum tcp_state)i));
+}
+
+static const char *state_str(int st)
+{
+	return st < 0 ? "-" : tcp_state_name((enum tcp_state)st);
+}
+
+/* The seed's file name: vec-<folder>-<name> of .../<folder>/<name>.pkt. */
+static void seed_name(const char *path, char *buf, size_t n)
+{
+	const char *base = strrchr(path, '/'), *dir = base;
+	size_t bl;
+
+	base = base ? base + 1 : path;
+	bl = strlen(base);
+	if (ends_with(base, ".pkt"))
+		bl -= 4;
+	while (dir && dir > path && dir[-1] != '/')
+		dir--;
+	if (dir && dir != base - 1)
+		snprintf(buf, n, "vec-%.*s-%.*s", (int)(base - 1 - dir), dir,
+		         (int)bl, base);
+	else
+		snprintf(buf, n, "vec-%.*s", (int)bl, base);
+}
+
+/*
+ * fuzz_conn: one input per vector (vec-<folder>-<name>), and how closely
+ * fuzz_conn's driver follows the reference's run: the state after each
+ * event, the states visited and the last one.
+ */
+static int gen_conn(const char *outdir, const struct strs *pkts, bool verbose)
+{
+	unsigned seeds = 0, none = 0, failed = 0, final_same = 0;
+	unsigned visited_same = 0, all_same = 0, edges_same = 0, limited = 0;
+	unsigned long events = 0, written = 0, unsaid = 0, compared = 0;
+	unsigned long same = 0, bytes = 0;
+	int rc = 0;
+
+	for (size_t k = 0; k < pkts->n; k++) {
+		struct conn_seed cs;
+		char why[200], name[512], path[4096], a[200], b[200];
+		bool edges;
+		FILE *f;
+
+		if (conn_seed_make(pkts->v[k], &cs, why, sizeof(why)) != 0) {
+			none++;
+			printf("gen_seeds: %s: no seed: %s\n", pkts->v[k], why);
+			continue;
+		}
+		seed_name(pkts->v[k], name, sizeof(name));
+		edges = memcmp(cs.ref_edges, cs.drv_edges,
+		               sizeof(cs.ref_edges)) == 0;
+		events += cs.events;
+		written += cs.written;
+		unsaid += cs.unsaid;
+		compared += cs.compared;
+		same += cs.same;
+		final_same += cs.ref_final == cs.drv_final;
+		visited_same += cs.ref_states == cs.drv_states;
+		all_same += cs.same == cs.compared;
+		edges_same += edges;
+		limited += cs.limit != NULL;
+		states_str(cs.ref_states, a, sizeof(a));
+		states_str(cs.drv_states, b, sizeof(b));
+		if (verbose || cs.failed)
+			printf("%s: profile %s, %zu bytes, %u records; events "
+			       "%u: %u written, %u unsaid%s%s%s; state after "
+			       "an event %u/%u the same, final %s/%s, visited "
+			       "%s%s%s, changes %s%s%s\n",
+			       name, cs.profile, cs.len, cs.records, cs.events,
+			       cs.written, cs.unsaid, cs.why[0] ? " (" : "",
+			       cs.why, cs.why[0] ? ")" : "", cs.same,
+			       cs.compared, state_str(cs.ref_final),
+			       state_str(cs.drv_final), a,
+			       cs.ref_states == cs.drv_states ? ""
+			                                      : " / driver ",
+			       cs.ref_states == cs.drv_states ? "" : b,
+			       edges ? "the same" : "differ",
+			       cs.limit ? "; stops at fuzz_conn's " : "",
+			       cs.limit ? cs.limit : "");
+		if (cs.failed) {
+			/* Not a seed: the oracle or the reference is wrong,
+			 * and replay_fuzz_conn would fail on it. */
+			failed++;
+			printf("gen_seeds: %s: fuzz_conn's oracle fails on its "
+			       "seed, left out: %s\n",
+			       pkts->v[k], cs.fail);
+			conn_seed_free(&cs);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", outdir, name);
+		f = fopen(path, "wb");
+		if (f == NULL || fwrite(cs.bytes, 1, cs.len, f) != cs.len ||
+		    fclose(f) != 0) {
+			fprintf(stderr, "gen_seeds: %s: %s\n", path,
+			        strerror(errno));
+			if (f != NULL)
+				fclose(f);
+			rc = 1;
+		} else {
+			seeds++;
+			bytes += cs.len;
+		}
+		conn_seed_free(&cs);
+	}
+	printf("gen_seeds: fuzz_conn: %zu scripts, %u seeds in %s (%lu "
+	       "bytes), %u without a seed, %u left out (an oracle fails)\n",
+	       pkts->n, seeds, outdir, bytes, none, failed);
+	printf("gen_seeds: fuzz_conn: of %lu events, %lu written as records "
+	       "(or needing none), %lu unsaid; the driver's state after an "
+	       "event equals the reference's for %lu of %lu\n",
+	       events, written, unsaid, same, compared);
+	printf("gen_seeds: fuzz_conn: of %u vectors, the driver has every "
+	       "state the same %u, the same final state %u, the same states "
+	       "visited %u, the same state changes %u; %u stop at a limit of "
+	       "fuzz_conn (2 h, 256 records, 512 bytes)\n",
+	       seeds + failed, all_same, final_same, visited_same, edges_same,
+	       limited);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -328,15 +469,19 @@ int main(int argc, char **argv)
 	struct blobs b = { 0 };
 	const char *target = NULL, *outdir;
 	size_t max = SEEDS_DEFAULT_MAX, picked, wrote;
+	bool verbose = false;
 	int i = 1, rc = 0;
 
-	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
 			target = argv[i + 1];
 			i += 2;
 		} else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
 			max = strtoul(argv[i + 1], NULL, 10);
 			i += 2;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			verbose = true;
+			i++;
 		} else if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -346,7 +491,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (target == NULL || argc - i < 2 || max == 0 ||
-	    (strcmp(target, "wire") != 0 && strcmp(target, "script") != 0)) {
+	    (strcmp(target, "wire") != 0 && strcmp(target, "script") != 0 &&
+	     strcmp(target, "conn") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -358,6 +504,13 @@ int main(int argc, char **argv)
 	for (; i < argc; i++)
 		if (find_pkts(&pkts, argv[i]) != 0)
 			return 2;
+	if (strcmp(target, "conn") == 0) {
+		rc = gen_conn(outdir, &pkts, verbose);
+		for (size_t k = 0; k < pkts.n; k++)
+			free(pkts.v[k]);
+		free(pkts.v);
+		return rc;
+	}
 	for (size_t k = 0; k < pkts.n; k++) {
 		if (strcmp(target, "script") == 0) {
 			size_t len;

@@ -229,8 +229,8 @@ static void rp_reset(struct rp *r)
 
 static int rp_record(struct rp *r, const uint8_t *data, size_t size)
 {
-	struct fc_obs o = { r,       ob_setup, ob_time, ob_seg,
-		            ob_icmp, ob_app,   ob_out,  ob_fail };
+	struct fc_obs o = { r,      ob_setup, ob_time, ob_seg, ob_icmp,
+		            ob_app, ob_out,   ob_fail, NULL };
 
 	rp_reset(r);
 	return fc_run(data, size, &o);
