@@ -26,6 +26,7 @@ libpcap-dev
 libnet1-dev
 clang-format-14
 lcov
+graphviz
 "
 # build-essential     gcc, libc headers: the default compiler
 # make                runs this Makefile
@@ -40,6 +41,7 @@ lcov
 # clang-format-14     the format test: sources follow .clang-format
 # lcov                line coverage of stack/ by a fuzz corpus
 #                     (scripts/fuzz-coverage.sh) and the coverage report
+# graphviz            dot draws the state machine of the coverage report
 
 # One line, single spaces (word splitting of the list is wanted throughout).
 # shellcheck disable=SC2086,SC2116

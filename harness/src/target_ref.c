@@ -425,6 +425,7 @@ static void ref_close(struct target *t)
 {
 	if (!t)
 		return;
+	sd_edges_append_env(t->edges);
 	free(t->q);
 	free(t->bufmem);
 	free(t->outdata);

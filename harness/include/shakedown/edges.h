@@ -58,4 +58,12 @@ int sd_edges_load(const char *path, struct sd_edge *tab, char *why, size_t n);
 void sd_edges_write(FILE *f, const uint64_t *hits, const struct sd_edge *tab,
                     bool inferred, const char *what);
 
+/*
+ * When the environment variable SHAKEDOWN_EDGES_OUT names a file, appends
+ * "Eddd COUNT" for every edge taken (one write per line, so that processes
+ * running at once can share the file); `make coverage` sums them. Nothing
+ * otherwise.
+ */
+void sd_edges_append_env(const uint64_t *hits);
+
 #endif
