@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "fuzz_conn.h"
+#include "shakedown/edges.h"
 #include "shakedown/oracle.h"
 #include "tcpref/conn.h"
 #include "tcpref/isn.h"
@@ -99,6 +100,16 @@ static uint64_t g_state_hits[TCP_STATE_COUNT];
 static bool g_stats_armed;
 
 static bool g_debug; /* FUZZ_CONN_DEBUG=1: print every step */
+
+/* The checklist edges taken over the whole run, when SHAKEDOWN_EDGES_OUT
+ * names a file to append them to at exit (make coverage); else unused. */
+static uint64_t g_edge_hits[SD_EDGES + 1];
+static bool g_count_edges;
+
+static void write_edges(void)
+{
+	sd_edges_append_env(g_edge_hits);
+}
 
 /* The observer of fc_run(), or NULL when fuzzing. */
 static const struct fc_obs *g_obs;
@@ -618,6 +629,8 @@ static void do_app(struct fc *f, struct fc_rd *r)
 			ret = tcp_conn_send(c, &f->env, f->now_us, g_sendpat, n,
 			                    (a & 0x40) ? TCP_SEND_PUSH : 0,
 			                    &f->out);
+			f->oracle.app_send = true; /* E053, E079 */
+			f->oracle.app_slot = h;
 			fc_obs_app(f, FC_CALL_SEND, h, n, ret);
 		}
 		break;
@@ -808,6 +821,7 @@ static void setup(struct fc *f, uint8_t sel, uint8_t ext)
 	sd_oracle_init(&f->oracle, &f->cfg, f->slots, FC_SLOTS, f->rx_bytes,
 	               f->tx_bytes);
 	f->oracle.state_hits = g_state_hits;
+	f->oracle.edge_hits = g_count_edges ? g_edge_hits : NULL;
 	f->oracle.debug = g_debug;
 	f->oracle.emitted = remember;
 	f->oracle.ctx = f;
@@ -855,6 +869,10 @@ static void arm(void)
 	if (getenv("FUZZ_CONN_STATS"))
 		atexit(print_stats);
 	g_debug = getenv("FUZZ_CONN_DEBUG") != NULL;
+	if (getenv("SHAKEDOWN_EDGES_OUT")) {
+		g_count_edges = true;
+		atexit(write_edges);
+	}
 }
 
 int fc_run(const uint8_t *data, size_t size, const struct fc_obs *obs)
