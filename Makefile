@@ -17,9 +17,14 @@
 #   make fuzz-afl      AFL++ build in build-afl/, one afl-fuzz per core
 #                      (-M main, -S secN) on build-afl/sync for AFL_SECONDS
 #                      (60) on AFL_TARGET (fuzz_conn); installs afl++ (root)
+#   make coverage      gcov build in build-coverage/: unit tests, the suite
+#                      on the reference, the fuzz corpora; the report is
+#                      build/coverage/index.html (lcov, state machine,
+#                      requirement matrix), its summary printed at the end
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change a C source
-#   make clean         remove build/, build-bench/, build-fuzz/, build-afl/
+#   make clean         remove build/, build-bench/, build-fuzz/, build-afl/,
+#                      build-coverage/
 
 BUILD       ?= build
 BENCH_BUILD ?= build-bench
@@ -37,7 +42,7 @@ C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build test run bench format format-check clean requirements \
-        fuzz fuzz-smoke fuzz-afl
+        fuzz fuzz-smoke fuzz-afl coverage
 
 all: build
 
@@ -75,6 +80,13 @@ requirements: build
 	if [ $$rc -gt 1 ]; then rm -f conformance/REQUIREMENTS.md.tmp; exit $$rc; fi; \
 	mv conformance/REQUIREMENTS.md.tmp conformance/REQUIREMENTS.md; \
 	grep -E '^\* (MUST|SHOULD|MAY|RECOMMENDED):' conformance/REQUIREMENTS.md
+
+# The coverage report (scripts/coverage.sh): lines, functions and branches
+# of stack/ and harness/, the RFC 9293 edges each of the unit tests, the
+# vectors and the fuzz corpora took, and the requirement matrix.
+COVERAGE_BUILD ?= build-coverage
+coverage: deps
+	@sh scripts/coverage.sh $(COVERAGE_BUILD) $(BUILD)/coverage
 
 bench: deps
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release \
@@ -246,4 +258,4 @@ format-check:
 	    echo "format-check: $(words $(C_FILES)) files clean"
 
 clean:
-	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) $(AFL_BUILD)
+	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) $(AFL_BUILD) $(COVERAGE_BUILD)
