@@ -2,7 +2,8 @@
 # scripts/coverage.sh: transitions.txt to a Graphviz graph of the RFC 9293
 # state machine. The edges between two states are drawn as one arrow that
 # lists their IDs, each in the colour of what took it (a vector, fuzz inputs
-# only, unit tests only, never: red, not applicable: grey); the arrow is
+# only, unit tests only, never: red, not applicable or unreachable: grey);
+# the arrow is
 # green when all of them were taken, red and dashed when none was, amber
 # when some were. The edges from a state to itself are one loop per state.
 # CLOSED is drawn twice: at the top where connections start and at the
@@ -19,7 +20,7 @@ function colour(s) {
 	lab[k] = lab[k] sprintf("<font color=\"%s\">%s</font>%s", colour($9), $1, n % 3 == 0 ? "<br/>" : " ")
 	tip[k] = tip[k] sprintf("%s %s: %s; ", $1, $9, $3)
 	if ($9 == "never") nev[k]++
-	else if ($9 != "n/a") tak[k]++
+	else if ($9 != "n/a" && $9 != "unreachable") tak[k]++
 	hits[k] += $6 + $7 + $8
 }
 END {

@@ -99,7 +99,8 @@ for f in tests vectors fuzz; do
 	touch "$out/edges-$f.txt"
 done
 awk -v T="$out/edges-tests.txt" -v V="$out/edges-vectors.txt" \
-	-v F="$out/edges-fuzz.txt" -f "$repo/scripts/coverage-edges.awk" \
+	-v F="$out/edges-fuzz.txt" -v N="$repo/conformance/edges-notes.tsv" \
+	-f "$repo/scripts/coverage-edges.awk" \
 	"$repo/conformance/edges.tsv" >"$out/transitions.txt" ||
 	die "the edge table failed" "$out/transitions.txt"
 awk -F'\t' -f "$repo/scripts/coverage-dot.awk" "$out/transitions.txt" \
@@ -149,9 +150,15 @@ every fuzz corpus.</p>
 <span style="background:#0969da">fuzz input only</span>
 <span style="background:#8250df">a unit test only</span>
 <span style="background:#cf222e">never</span>
-<span style="background:#8c959f">not applicable</span></p>
+<span style="background:#8c959f">not applicable or unreachable</span></p>
 <p><img src="states.svg" alt="RFC 9293 state machine, edges coloured by coverage"></p>
-<p>The same as a table: <a href="transitions.txt">transitions.txt</a>.</p>
+<p>The same as a table: <a href="transitions.txt">transitions.txt</a>.
+Edges not taken, and why:</p>
+<table><tr><th>edge</th><th>from</th><th>event</th><th>to</th><th>why</th></tr>
+EOF
+	awk -F'\t' -f "$repo/scripts/coverage-untaken.awk" "$out/transitions.txt"
+	cat <<EOF
+</table>
 <h2>3. Requirements</h2>
 <ul>
 EOF
