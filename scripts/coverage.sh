@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# shellcheck disable=SC2015 # "a && b || die": die exits, so it is if-then-else
 # make coverage: builds the reference and the harness with gcov
 # instrumentation in a build tree of their own, runs the unit tests, the
 # conformance suite on the reference (every profile) and a replay of every
@@ -33,7 +34,7 @@ done
 mkdir -p "$bld" "$out" || exit 1
 bld=$(cd "$bld" && pwd)
 out=$(cd "$out" && pwd)
-rm -rf "$out"/* 2>/dev/null
+rm -rf "${out:?}"/* 2>/dev/null
 log=$out/logs
 mkdir -p "$log"
 lrc="--rc lcov_branch_coverage=1"
