@@ -14,8 +14,9 @@
 # libFuzzer grew, reproducers): the vector seeds (one per vector, written
 # in BUILD/seeds/fuzz_conn/ as vec-<folder>-<name>) are added next to them
 # under libFuzzer's names (the SHA-1 of the content). With --merge, the
-# libFuzzer binary FUZZ_BUILD/fuzz/fuzz_conn (make fuzz builds it in
-# build-fuzz/) minimizes the union instead (-merge=1 into an empty
+# libFuzzer binaries FUZZ_BUILD/fuzz/fuzz_* (make fuzz builds them in
+# build-fuzz/) minimize: for fuzz_wire and fuzz_script every candidate
+# (not only 300) is merged into a fresh corpus; for fuzz_conn the union (-merge=1 into an empty
 # directory, max_len of fuzz/fuzz_conn.options); the reproducers
 # fc_repro_* and the inputs harness/tests/*.sh name stay as they are.
 set -eu
@@ -58,11 +59,6 @@ if [ ! -x "$gen" ]; then
 	echo "gen-corpus: $gen not built (make build, or cmake --build $build)" >&2
 	exit 2
 fi
-if [ -n "$merge" ] && [ ! -x "$merge/fuzz/fuzz_conn" ]; then
-	echo "gen-corpus: $merge/fuzz/fuzz_conn not built (make fuzz," \
-		"or a clang build of the target fuzz_conn)" >&2
-	exit 2
-fi
 case $build in
 /*) ;;
 *) build=$PWD/$build ;;
@@ -81,14 +77,54 @@ for t in wire script; do
 	fi
 	mkdir -p "$dir"
 done
+# Without --merge, at most 300 seeds of each (one per shape first); with
+# it, every candidate, minimized by the target's libFuzzer merge (what adds
+# no coverage goes) into a fresh directory that replaces the corpus.
+minimize() { # TARGET CANDIDATE_DIR
+	bin=$merge/fuzz/fuzz_$1
+	if [ ! -x "$bin" ]; then
+		echo "gen-corpus: $bin not built (make fuzz)" >&2
+		exit 2
+	fi
+	ml=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' \
+		"fuzz/fuzz_$1.options" 2>/dev/null)
+	out=$build/seeds/fuzz_$1.merged
+	rm -rf "$out"
+	mkdir -p "$out"
+	"$bin" -merge=1 ${ml:+-max_len=$ml} "$out" "$2" \
+		>"$build/seeds/fuzz_$1.merge.log" 2>&1 || {
+		echo "gen-corpus: the merge failed: $build/seeds/fuzz_$1.merge.log" >&2
+		exit 1
+	}
+	find "corpus/fuzz_$1" -maxdepth 1 -type f ! -name '.*' -exec rm -f {} +
+	cp "$out"/* "corpus/fuzz_$1/"
+	echo "gen-corpus: fuzz_$1: $(find "$2" -type f | wc -l) candidates" \
+		"minimized to $(find "corpus/fuzz_$1" -type f | wc -l) files"
+}
 # fuzz_wire: every packet of every vector, IPv4 and IPv6, both directions.
 if want wire; then
-	"$gen" --target wire corpus/fuzz_wire conformance/vectors
+	if [ -n "$merge" ]; then
+		rm -rf "$build/seeds/fuzz_wire"
+		mkdir -p "$build/seeds/fuzz_wire"
+		"$gen" --max 1000000 --target wire "$build/seeds/fuzz_wire" \
+			conformance/vectors
+		minimize wire "$build/seeds/fuzz_wire"
+	else
+		"$gen" --target wire corpus/fuzz_wire conformance/vectors
+	fi
 fi
 # fuzz_script: the vectors and the parser's own tests, good and bad.
 if want script; then
-	"$gen" --target script corpus/fuzz_script conformance/vectors \
-		conformance/tests
+	if [ -n "$merge" ]; then
+		rm -rf "$build/seeds/fuzz_script"
+		mkdir -p "$build/seeds/fuzz_script"
+		"$gen" --max 1000000 --target script "$build/seeds/fuzz_script" \
+			conformance/vectors conformance/tests
+		minimize script "$build/seeds/fuzz_script"
+	else
+		"$gen" --target script corpus/fuzz_script conformance/vectors \
+			conformance/tests
+	fi
 fi
 want conn || exit 0
 
@@ -106,6 +142,11 @@ if [ -z "$merge" ]; then
 	echo "gen-corpus: fuzz_conn: $(count corpus/fuzz_conn) files" \
 		"(not minimized: --merge FUZZ_BUILD does it)"
 	exit 0
+fi
+if [ ! -x "$merge/fuzz/fuzz_conn" ]; then
+	echo "gen-corpus: $merge/fuzz/fuzz_conn not built (make fuzz," \
+		"or a clang build of the target fuzz_conn)" >&2
+	exit 2
 fi
 maxlen=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' \
 	fuzz/fuzz_conn.options)
