@@ -26,8 +26,8 @@ function colour(s) {
 END {
 	print "digraph rfc9293 {"
 	print "  graph [rankdir=TB, fontname=\"Helvetica\", nodesep=0.4, ranksep=0.55];"
-	print "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f6f8fa\", fontname=\"Helvetica\"];"
-	print "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.6];"
+	print "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f6f8fa\", fontname=\"Helvetica\", fontsize=16];"
+	print "  edge [fontname=\"Helvetica\", fontsize=13, arrowsize=0.7];"
 	print "  { rank=source; \"CLOSED\"; }"
 	print "  { rank=same; \"LISTEN\"; \"SYN-SENT\"; }"
 	print "  { rank=same; \"FIN-WAIT-1\"; \"CLOSE-WAIT\"; }"

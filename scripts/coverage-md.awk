@@ -18,12 +18,15 @@ function close_all() {
 	row = ""
 	for (i = 2; i < n; i++) {
 		cell = c[i]; gsub(/^ +| +$/, "", cell)
-		row = row (intable ? "<td>" esc(cell) "</td>" : "<th>" esc(cell) "</th>")
+		cell = esc(cell)
+		gsub(/&lt;br&gt;/, "<br>", cell)
+		row = row (intable ? "<td>" cell "</td>" : "<th>" cell "</th>")
 	}
 	if (!intable) { print "<table>"; intable = 1 }
 	print "<tr>" row "</tr>"
 	next
 }
+/^<!--/ { next }
 /^#+ / {
 	close_all()
 	h = match($0, /^#+/); lvl = RLENGTH + 1; if (lvl > 6) lvl = 6
