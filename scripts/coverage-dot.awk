@@ -8,6 +8,7 @@
 # when some were. The edges from a state to itself are one loop per state.
 # CLOSED is drawn twice: at the top where connections start and at the
 # bottom where they end, so that the edges into it do not cross the graph.
+# -v TITLE=... puts a title above it.
 function colour(s) {
 	return s == "vector" ? "#1a7f37" : s == "fuzz-only" ? "#0969da" : s == "test-only" ? "#8250df" : s == "never" ? "#cf222e" : "#8c959f"
 }
@@ -26,6 +27,10 @@ function colour(s) {
 END {
 	print "digraph rfc9293 {"
 	print "  graph [rankdir=TB, fontname=\"Helvetica\", nodesep=0.4, ranksep=0.55];"
+	if (TITLE != "") {
+		gsub(/"/, "\\\"", TITLE)
+		printf "  label=\"%s\"; labelloc=t; fontsize=16;\n", TITLE
+	}
 	print "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f6f8fa\", fontname=\"Helvetica\", fontsize=16];"
 	print "  edge [fontname=\"Helvetica\", fontsize=13, arrowsize=0.7];"
 	print "  { rank=source; \"CLOSED\"; }"
