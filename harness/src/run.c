@@ -79,6 +79,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "shakedown/infer.h"
 #include "symtab.h"
 #include "tcpref/seg.h"
 #include "tcpref/wire.h"
@@ -145,6 +146,8 @@ struct runner {
 	 */
 	bool push_extra;
 	struct run_pending pend;
+	/* Wire inference of the edges (infer.h); NULL when not wanted. */
+	struct sd_infer *inf;
 	/*
 	 * The script side's payload bytes are run_byte(seq) of their
 	 * sequence number (relative to its ISN); rd_off[fd] counts the
@@ -698,6 +701,7 @@ static int recv_out(struct runner *x, uint64_t deadline_us, int line,
 	rc = x->ops->recv(x->t, deadline_us, &x->pkt, dg);
 	if (rc != 1 || x->failed)
 		return rc;
+	sd_infer_outbound(x->inf, x->pkt.t_us, x->pkt.buf, x->pkt.len);
 	if (run_check_invariants(x->pkt.buf, x->pkt.len, x->check_csum, msg,
 	                         sizeof(msg)) == 0)
 		return rc;
@@ -1011,6 +1015,7 @@ static void sys_result(struct runner *x, const struct script_event *ev,
 	int rk, werr = 0;
 	uint8_t k;
 
+	sd_infer_return(x->inf, got->t_us, got);
 	fmt_ret(got->ret, got->err, gr, sizeof(gr));
 	e = log_add(x, RUNLOG_SYSCALL, ev->line);
 	e->t_us = got->t_us;
@@ -1433,6 +1438,7 @@ static void ev_icmp(struct runner *x, const struct script_event *ev,
 		len += hl - TCP_IP4_HDR_MIN;
 	}
 	raw_add(x, x->ops->now_us(x->t), x->out, len);
+	sd_infer_icmp(x->inf, x->ops->now_us(x->t));
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';
 	e->pkt.seq = sp->seq_start;
@@ -1542,6 +1548,8 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 			return;
 	}
 	raw_add(x, x->ops->now_us(x->t), x->out, ip_len + tcp_len);
+	sd_infer_inbound(x->inf, x->ops->now_us(x->t), x->out,
+	                 ip_len + tcp_len);
 	e = log_add(x, RUNLOG_PKT, ev->line);
 	e->pkt.dir = '<';
 	e->pkt.flags = sp->flags;
@@ -1949,6 +1957,7 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 	lo = expect > tol ? expect - tol : 0;
 	hi = expect + tol;
 	diag_clear(&d);
+	sd_infer_call(x->inf, x->ops->now_us(x->t), x->s, sc);
 	if (x->ops->syscall(x->t, x->s, ev, &got, &d) < 0) {
 		struct runlog_ev *e = log_add(x, RUNLOG_SYSCALL, ev->line);
 
@@ -2160,9 +2169,19 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 		x->push_extra = pe != NULL && strcmp(pe, "yes") == 0;
 	}
 	x->stack_port = o->topts.addrs.stack_port;
+	/*
+	 * Targets that cannot report their edges get them inferred from the
+	 * wire (infer.h): the stack answers at once on a virtual clock,
+	 * within the tolerance (at least 2 ms) on a real one.
+	 */
+	if (!x->ops->edges || o->infer_wire)
+		x->inf = sd_infer_new(&x->o->topts.addrs, x->ops->virtual_clock,
+		                      o->tolerance_us > 2000 ? o->tolerance_us
+		                                             : 2000);
 	diag_clear(&d);
 	if (x->ops->open(&x->t, &o->topts, &d) != 0) {
 		r->diag = d;
+		sd_infer_free(x->inf);
 		free(x);
 		return -1;
 	}
@@ -2197,6 +2216,21 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	if (x->ops->edges) {
 		r->have_edges = true;
 		r->edges_inferred = !x->ops->edges(x->t, r->edges);
+	}
+	if (x->inf) {
+		uint64_t hits[SD_EDGES + 1];
+
+		sd_infer_edges(x->inf, hits);
+		if (!x->ops->edges) {
+			memcpy(r->edges, hits, sizeof(r->edges));
+			r->have_edges = true;
+			r->edges_inferred = true;
+		}
+		if (o->infer_wire) {
+			memcpy(r->wire_edges, hits, sizeof(r->wire_edges));
+			r->have_wire_edges = true;
+		}
+		sd_infer_free(x->inf);
 	}
 	x->ops->close(x->t);
 	free(x);

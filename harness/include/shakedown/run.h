@@ -84,6 +84,13 @@ struct run_result {
 	 */
 	bool have_edges, edges_inferred;
 	uint64_t edges[SD_EDGES + 1];
+	/*
+	 * run_opts.infer_wire on a target that traces its edges: the edges
+	 * inferred from the wire as well (infer.h), to check the inference
+	 * against the trace (tests only).
+	 */
+	bool have_wire_edges;
+	uint64_t wire_edges[SD_EDGES + 1];
 };
 
 struct run_opts {
@@ -102,6 +109,12 @@ struct run_opts {
 	 * addresses take the family's defaults (run_addrs_default_ipv6).
 	 */
 	bool ipv6;
+	/*
+	 * Tests: infer the edges from the wire (run_result.wire_edges) even
+	 * when the target traces them. A target without an edges op always
+	 * gets inferred edges in run_result.edges.
+	 */
+	bool infer_wire;
 };
 
 /*
