@@ -123,7 +123,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_MERGE   ?= 1
-FUZZ_TARGETS ?= fuzz_wire fuzz_script fuzz_conn
+FUZZ_TARGETS ?= fuzz_wire fuzz_script fuzz_conn fuzz_pair
 fuzz: deps
 	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \

@@ -24,7 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 BUILD=${WORK:-/tmp}/shakedown-cflite
 
-TARGETS="fuzz_wire fuzz_script fuzz_conn"
+TARGETS="fuzz_wire fuzz_script fuzz_conn fuzz_pair"
 # C11 as in CMakeLists.txt; no -Werror: the compiler is not ours to pick.
 STD="-std=c11"
 
