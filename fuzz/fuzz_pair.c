@@ -250,7 +250,7 @@ static struct fp g_fp;
 /* FUZZ_PAIR_STATS=1: states reached and outcomes over the whole run. */
 static uint64_t g_state_hits[2][TCP_STATE_COUNT];
 static uint64_t g_inputs, g_pairs, g_data_ab, g_data_ba, g_checked, g_excused,
-    g_both_closed, g_stale_sws, g_storm, g_ka_seq, g_lost_ack;
+    g_both_closed, g_storm, g_ka_seq, g_lost_ack;
 static uint64_t g_why[4]; /* why excused: abnormal end, mutation, call */
 static bool g_stats_armed;
 
@@ -380,11 +380,11 @@ static void print_stats(void)
 	        (unsigned long long)g_why[0], (unsigned long long)g_why[1],
 	        (unsigned long long)g_why[2], (unsigned long long)g_why[3]);
 	fprintf(stderr,
-	        "fuzz_pair: stale SWS override deadlines left out: %llu; "
-	        "inputs with the ACK-storm pattern: %llu; with valid ACKs "
-	        "dropped for their SEQ: %llu, timeouts excused for it: %llu\n",
-	        (unsigned long long)g_stale_sws, (unsigned long long)g_storm,
-	        (unsigned long long)g_lost_ack, (unsigned long long)g_ka_seq);
+	        "fuzz_pair: inputs with the ACK-storm pattern: %llu; with "
+	        "valid ACKs dropped for their SEQ: %llu, timeouts excused "
+	        "for it: %llu\n",
+	        (unsigned long long)g_storm, (unsigned long long)g_lost_ack,
+	        (unsigned long long)g_ka_seq);
 	fprintf(stderr, "fuzz_pair: TCP_TRACE_STATE destinations:  A  B\n");
 	for (s = 0; s < TCP_STATE_COUNT; s++)
 		fprintf(stderr, "  %-13s %llu %llu\n",
@@ -1362,57 +1362,41 @@ static void poll_side(struct fp *f, int side)
 }
 
 /*
- * Known stack issue (found by this target, not fixed here): the SWS
- * override timer t_sws (RFC 9293 3.8.6.2.1) stays armed after it fired
- * when the peer's window is zero (tcp_conn__output breaks out before it
- * looks at the timer), so tcp_conn_next_deadline_us() keeps returning
- * that past instant: an event loop that sleeps until the next deadline
- * spins until the window opens. FP_STRICT_SWS=1 makes that an oracle
- * failure; by default a stale t_sws is left out of the next deadline
- * (the other timers still count), once the stack was polled at this
- * instant, so that fuzzing goes on past it.
+ * The next deadline of a side. After a poll at now_us, none may still be
+ * due at now_us (an event loop that sleeps until the next deadline would
+ * spin). This target found the SWS override timer (RFC 9293 3.8.6.2.1)
+ * doing that while the peer's window was zero (fixed in conn.c,
+ * sws_deadline; fp_repro_stale_sws_deadline).
  */
-#ifndef FP_STRICT_SWS
-#define FP_STRICT_SWS 0
-#endif
-
-/* tcp_stack_next_deadline_us(), less a stale SWS override timer. */
 static uint64_t side_deadline(struct fp *f, int side)
 {
 	struct fp_side *s = &f->side[side];
 	uint64_t d = tcp_stack_next_deadline_us(&s->st);
-	uint32_t k;
 
-	if (d > f->now_us || s->spin == 0)
-		return d;
-	d = TCP_NO_DEADLINE;
-	for (k = 0; k < s->nslots; k++) {
-		const struct tcp_conn *c = &s->slots[k].conn;
-		const uint64_t t[] = { c->t_rtx, c->t_persist, c->t_delack,
-			               c->t_keepalive, c->t_timewait };
-		unsigned i;
+	if (d <= f->now_us && s->spin > 0) {
+		uint32_t k;
 
-		if (s->slots[k].use == TCP_SLOT_FREE ||
-		    c->state == TCP_CLOSED || c->state == TCP_LISTEN)
-			continue;
-		if (c->fl & (TCP_CF_OUT_BLOCKED | TCP_CF_ACK_NOW))
-			return 0;
-		for (i = 0; i < TCP_ARRAY_LEN(t); i++)
-			if (t[i] < d)
-				d = t[i];
-		if (c->t_sws > f->now_us) {
-			if (c->t_sws < d)
-				d = c->t_sws;
-		} else if (c->t_sws != TCP_NO_DEADLINE) {
-			if (FP_STRICT_SWS)
-				FP_FAIL("%s: SWS override timer %llu still due "
-				        "after a poll at %llu (SND.WND %u)",
-				        g_name[side],
-				        (unsigned long long)c->t_sws,
-				        (unsigned long long)f->now_us,
-				        c->snd_wnd);
-			g_stale_sws++;
+		for (k = 0; k < s->nslots; k++) {
+			const struct tcp_conn *c = &s->slots[k].conn;
+
+			if (s->slots[k].use == TCP_SLOT_FREE)
+				continue;
+			fprintf(stderr,
+			        "  slot %u %s: rtx %llu persist %llu delack "
+			        "%llu keepalive %llu timewait %llu sws %llu "
+			        "flags 0x%x wnd %u\n",
+			        k, tcp_state_name(c->state),
+			        (unsigned long long)c->t_rtx,
+			        (unsigned long long)c->t_persist,
+			        (unsigned long long)c->t_delack,
+			        (unsigned long long)c->t_keepalive,
+			        (unsigned long long)c->t_timewait,
+			        (unsigned long long)c->t_sws, (unsigned)c->fl,
+			        c->snd_wnd);
 		}
+		FP_FAIL("%s: a deadline at %llu still due after a poll at %llu",
+		        g_name[side], (unsigned long long)d,
+		        (unsigned long long)f->now_us);
 	}
 	return d;
 }

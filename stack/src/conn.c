@@ -827,6 +827,14 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 			sent_space(c, now_us, c->snd_nxt, len + (fin ? 1 : 0));
 		}
 		/*
+		 * RFC 9293 3.8.6.2.1: an override timer that fired while
+		 * nothing could go (no window, no data, ECN's wait) is spent;
+		 * the next short segment held back arms it again. Left armed
+		 * it would stay a deadline in the past (found by fuzz_pair).
+		 */
+		if (c->t_sws != TCP_NO_DEADLINE && c->t_sws <= now_us)
+			c->t_sws = TCP_NO_DEADLINE;
+		/*
 		 * RFC 9293 3.8.6.1 (MUST-36, SHLD-29): data waiting behind a
 		 * zero window with nothing in flight arms the probe timer
 		 * about one RTO away.
