@@ -362,10 +362,17 @@ void tcp_conn__send_ctl(struct tcp_conn *c, uint64_t now_us, uint16_t flags,
 	out->n++;
 }
 
+/*
+ * A pure ACK carries <SEQ=SND.NXT> in RFC 9293's terms, where SND.NXT never
+ * goes back; here SND.NXT is pulled back to SND.UNA to retransmit, so the
+ * ACK takes SND.MAX, the next new octet (as BSD does). With SND.NXT, a
+ * peer that already holds everything would find the ACK below RCV.NXT and
+ * drop it unread: both ends then resent until R2 (found by fuzz_pair).
+ */
 void tcp_conn__send_ack(struct tcp_conn *c, uint64_t now_us,
                         struct tcp_out *out)
 {
-	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK, c->snd_nxt, c->rcv_nxt,
+	tcp_conn__send_ctl(c, now_us, TCP_FLAG_ACK, c->snd_max, c->rcv_nxt,
 	                   out);
 }
 
