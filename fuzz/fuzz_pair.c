@@ -1408,8 +1408,8 @@ static bool excused(const struct fp *f)
 }
 
 /*
- * Known stack issue (found by this target, not fixed here): the stack's
- * pure ACKs carry SEQ = SND.NXT, which the peer does not always find
+ * Known stack issue (found by this target, open): the stack's pure ACKs
+ * carry SEQ = SND.MAX, which the peer does not always find
  * acceptable (RFC 9293 3.10.7.4 first: RCV.NXT =< SEG.SEQ < RCV.NXT +
  * RCV.WND for a zero-length segment, SEG.SEQ = RCV.NXT with a zero
  * window). An unacceptable ACK is answered by an ACK and dropped before
@@ -1419,11 +1419,11 @@ static bool excused(const struct fp *f)
  *  - both ends filled the other's window exactly while a hole keeps
  *    RCV.NXT back: SND.NXT is the right edge, outside the half-open
  *    window (lasts until a retransmission fills a hole);
- *  - both ends pulled SND.NXT back to SND.UNA after a retransmission
- *    timeout (go back N) while the other had already received all they
- *    sent: SEQ < RCV.NXT, and since no ACK field is ever processed again
- *    SND.UNA never moves, the retransmissions are old duplicates too,
- *    and both ends go on until R2 ends them, on a reliable channel.
+ *  - (fixed: pure ACKs now carry SND.MAX; fp_repro_ack_storm_after_gobackn
+ *    stays as its regression input) both ends pulled SND.NXT back to
+ *    SND.UNA after a retransmission timeout (go back N) while the other
+ *    had already received all they sent: SEQ < RCV.NXT, no ACK field was
+ *    ever processed again, and both ends went on until R2.
  * The pattern: a synchronized pair each of whose SND.NXT the other would
  * not accept, while both drop segments as not acceptable. With
  * FP_STRICT_STORM=1 the end-to-end oracles fail on it (no quiescence, or
