@@ -4,7 +4,7 @@
 #
 #   make deps          install missing Debian packages (root) or say which
 #   make build         configure build/ (Debug, ASan+UBSan, -Werror), build
-#   make test          build, run every ctest, then a 45 s libFuzzer smoke
+#   make test          build, run every ctest, then a 60 s libFuzzer smoke
 #   make run           build, run conformance/ against the reference stack
 #   make bench         Release build in build-bench/ without sanitizers, run
 #                      the benchmarks (bench_linux.sh: the linux target
@@ -58,7 +58,7 @@ test: build
 	@$(MAKE) fuzz-smoke
 
 # The libFuzzer smoke of `make test`: every target 15 s from its corpus
-# (45 s in all), nothing merged back; a crash fails it.
+# (60 s in all), nothing merged back; a crash fails it.
 fuzz-smoke:
 	@$(MAKE) fuzz FUZZ_SECONDS=15 FUZZ_MERGE=0
 
