@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 #
 # Speed of the libFuzzer targets (issue 6, "Figures"): fuzz_conn,
-# fuzz_wire and the do-nothing fuzz_empty, each built twice with clang-14,
-#   nosan  -fsanitize=fuzzer -O2                 (coverage only)
-#   asan   -fsanitize=fuzzer,address,undefined -O2
+# fuzz_wire and the do-nothing fuzz_empty, each built twice with clang-14
+# by the project's CMake, with the flags of fuzz/CMakeLists.txt that make
+# fuzz uses (-O2, fuzz_conn LEAN: no trace-cmp, lean.ignorelist):
+#   nosan  -DSHAKEDOWN_SANITIZE=OFF   -fsanitize=fuzzer (coverage only)
+#   asan   -DSHAKEDOWN_SANITIZE=ON    -fsanitize=fuzzer,address,undefined
 # and each run for SECONDS (default 20) on one core from a copy of
-# corpus/<target>/, with -max_len from fuzz/<target>.options. It prints
+# corpus/<target>/, with the options of fuzz/<target>.options. It prints
 # exec/s and the ratio to fuzz_empty of the same build measured in the
 # same run (the machine is shared and noisy: compare ratios, not runs).
 # Aims: fuzz_conn >= 100000 exec/s nosan and >= 30000 asan; fuzz_wire >=
@@ -21,8 +23,11 @@
 #   -B DIR   take the binaries from DIR/nosan/NAME and DIR/asan/NAME
 #            instead of building them (e.g. a -w directory of a past run)
 # Environment: CC (default clang-14), CPU (the core to pin runs to with
-# taskset, default 0), BENCH_FUZZ_CFLAGS (added to both builds, e.g.
-# -fsanitize-coverage=trace-pc-guard to compare coverage modes).
+# taskset, default 0), SEED (libFuzzer's -seed, default 1: fuzz_conn's
+# exec/s depends on the inputs a run happens to pick, by up to 15% from
+# one random seed to another), JOBS (parallel compiles, default 2), CMAKE
+# (default cmake), BENCH_FUZZ_CFLAGS (CMAKE_C_FLAGS of both builds; the
+# flags of fuzz/CMakeLists.txt come after them and win over them).
 set -u
 
 secs=20
@@ -68,33 +73,26 @@ then
 fi
 
 rc=0
-common="-std=c11 -O2 -g -fno-omit-frame-pointer ${BENCH_FUZZ_CFLAGS:-}"
 
-# build BUILD: the stack library and each target into $work/BUILD/.
+# build BUILD: the targets as make fuzz builds them (fuzz/CMakeLists.txt),
+# in $work/BUILD/cmake/, then linked as $work/BUILD/NAME.
 build() {
 	b=$1
 	d=$work/$b
-	mkdir -p "$d/obj"
 	case $b in
-	nosan) san=-fsanitize=fuzzer ;;
-	*) san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all" ;;
+	nosan) san=OFF ;;
+	*) san=ON ;;
 	esac
-	nolink=$(echo "$san" | sed 's/=fuzzer/=fuzzer-no-link/')
-	objs=
-	for src in "$root"/stack/src/*.c; do
-		o=$d/obj/$(basename "$src" .c).o
-		# shellcheck disable=SC2086
-		$cc $common $nolink -ffreestanding -fno-builtin-malloc \
-		    -I"$root/stack/include" -I"$root/stack/src" \
-		    -c "$src" -o "$o" || return 1
-		objs="$objs $o"
-	done
+	mkdir -p "$d" || return 1
+	${CMAKE:-cmake} -S "$root" -B "$d/cmake" -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="${BENCH_FUZZ_CFLAGS:-}" \
+	    -DSHAKEDOWN_SANITIZE=$san -DSHAKEDOWN_HARNESS=ON \
+	    -DSHAKEDOWN_TESTS=OFF || return 1
+	# shellcheck disable=SC2086
+	${CMAKE:-cmake} --build "$d/cmake" -j"${JOBS:-2}" --target $targets ||
+	    return 1
 	for t in $targets; do
-		l=$objs
-		[ "$t" = fuzz_empty ] && l=
-		# shellcheck disable=SC2086
-		$cc $common $san -I"$root/stack/include" \
-		    "$root/fuzz/$t.c" $l -o "$d/$t" || return 1
+		ln -sf "$d/cmake/fuzz/$t" "$d/$t" || return 1
 	done
 }
 
@@ -120,11 +118,13 @@ run() {
 	if [ -d "$root/corpus/$t" ]; then
 		cp "$root/corpus/$t"/* "$r/corpus/" 2>/dev/null
 	fi
-	ml=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' \
+	# Every "key = value" of fuzz/<target>.options as -key=value.
+	ml=$(sed -n 's/^\([a-z_][a-z_]*\) *= *\([^ #]*\).*/-\1=\2/p' \
 	    "$root/fuzz/$t.options" 2>/dev/null)
 	# shellcheck disable=SC2086
-	$pin "$bin" -max_total_time="$secs" -print_final_stats=1 \
-	    -artifact_prefix="$r/crash/" $ml "$r/corpus" >"$r/log" 2>&1 ||
+	$pin "$bin" -max_total_time="$secs" -seed="${SEED:-1}" \
+	    -print_final_stats=1 -artifact_prefix="$r/crash/" $ml \
+	    "$r/corpus" >"$r/log" 2>&1 ||
 	    {
 		echo "bench_fuzz: $b $t failed, kept: $r/log, $r/crash/" >&2
 		grep -m 2 -E 'invariant|ERROR' "$r/log" >&2
