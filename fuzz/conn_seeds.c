@@ -622,87 +622,20 @@ static uint8_t win_byte(uint32_t w)
 	return bb;
 }
 
+/* A SACK block's relative number in the driver's sequence space. */
+static uint32_t cs_sack_abs(void *ctx, uint32_t rel)
+{
+	const struct cs *c = ctx;
+
+	return c->isn + cs_map(c, rel);
+}
+
 /* The script's options as bytes, the way the runner builds them. */
 static int cs_opts(const struct cs *c, const struct script_packet *p,
                    uint8_t *b, size_t cap)
 {
-	size_t n = 0, k;
-	uint8_t s;
-
-	for (k = 0; k < p->opt_n && k < SCRIPT_MAX_OPTS; k++) {
-		const struct script_opt *o = &p->opts[k];
-		size_t need = 1;
-		uint32_t ecr;
-
-		switch (o->kind) {
-		case SCRIPT_OPT_MSS:
-			need = 4;
-			break;
-		case SCRIPT_OPT_WSCALE:
-			need = 3;
-			break;
-		case SCRIPT_OPT_SACKOK:
-			need = 2;
-			break;
-		case SCRIPT_OPT_SACK:
-			need = 2 + 8 * (size_t)o->sack_n;
-			break;
-		case SCRIPT_OPT_TS:
-			need = 10;
-			break;
-		default:
-			break;
-		}
-		if (n + need > cap)
-			return -1;
-		switch (o->kind) {
-		case SCRIPT_OPT_NOP:
-			b[n] = TCP_OPT_NOP;
-			break;
-		case SCRIPT_OPT_EOL:
-			b[n] = TCP_OPT_EOL;
-			break;
-		case SCRIPT_OPT_MSS:
-			b[n] = TCP_OPT_MSS;
-			b[n + 1] = 4;
-			tcp_wire_wr16(b + n + 2, (uint16_t)o->val);
-			break;
-		case SCRIPT_OPT_WSCALE:
-			b[n] = TCP_OPT_WS;
-			b[n + 1] = 3;
-			b[n + 2] = (uint8_t)o->val;
-			break;
-		case SCRIPT_OPT_SACKOK:
-			b[n] = TCP_OPT_SACKOK;
-			b[n + 1] = 2;
-			break;
-		case SCRIPT_OPT_SACK:
-			b[n] = TCP_OPT_SACK;
-			b[n + 1] = (uint8_t)need;
-			for (s = 0; s < o->sack_n && s < SCRIPT_MAX_SACK; s++) {
-				tcp_wire_wr32(b + n + 2 + 8 * s,
-				              c->isn +
-				                  cs_map(c, o->sack[s].left));
-				tcp_wire_wr32(b + n + 6 + 8 * s,
-				              c->isn +
-				                  cs_map(c, o->sack[s].right));
-			}
-			break;
-		case SCRIPT_OPT_TS:
-			ecr = o->ecr;
-			if (c->ts_known && (p->flags & TCP_FLAG_ACK))
-				ecr += c->ts_map;
-			b[n] = TCP_OPT_TS;
-			b[n + 1] = 10;
-			tcp_wire_wr32(b + n + 2, o->val);
-			tcp_wire_wr32(b + n + 6, ecr);
-			break;
-		default:
-			return -1;
-		}
-		n += need;
-	}
-	return (int)n;
+	return script_packet_opts(p, b, cap, cs_sack_abs, (void *)c,
+	                          c->ts_known, c->ts_map);
 }
 
 /*

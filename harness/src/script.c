@@ -2455,3 +2455,87 @@ int script_config_word(const char *word, int *key, uint64_t *val, char *why,
 	}
 	return 0;
 }
+
+/* ---- Options as bytes -----------------------------------------------------
+ */
+
+int script_packet_opts(const struct script_packet *p, uint8_t *b, size_t cap,
+                       uint32_t (*sack_abs)(void *ctx, uint32_t rel), void *ctx,
+                       bool ts_known, uint32_t ts_map)
+{
+	size_t n = 0, k;
+	uint8_t s;
+
+	for (k = 0; k < p->opt_n && k < SCRIPT_MAX_OPTS; k++) {
+		const struct script_opt *o = &p->opts[k];
+		size_t need = 1;
+		uint32_t ecr;
+
+		switch (o->kind) {
+		case SCRIPT_OPT_MSS:
+			need = 4;
+			break;
+		case SCRIPT_OPT_WSCALE:
+			need = 3;
+			break;
+		case SCRIPT_OPT_SACKOK:
+			need = 2;
+			break;
+		case SCRIPT_OPT_SACK:
+			need = 2 + 8 * (size_t)o->sack_n;
+			break;
+		case SCRIPT_OPT_TS:
+			need = 10;
+			break;
+		default:
+			break;
+		}
+		if (n + need > cap)
+			return -1;
+		switch (o->kind) {
+		case SCRIPT_OPT_NOP:
+			b[n] = TCP_OPT_NOP;
+			break;
+		case SCRIPT_OPT_EOL:
+			b[n] = TCP_OPT_EOL;
+			break;
+		case SCRIPT_OPT_MSS:
+			b[n] = TCP_OPT_MSS;
+			b[n + 1] = 4;
+			tcp_wire_wr16(b + n + 2, (uint16_t)o->val);
+			break;
+		case SCRIPT_OPT_WSCALE:
+			b[n] = TCP_OPT_WS;
+			b[n + 1] = 3;
+			b[n + 2] = (uint8_t)o->val;
+			break;
+		case SCRIPT_OPT_SACKOK:
+			b[n] = TCP_OPT_SACKOK;
+			b[n + 1] = 2;
+			break;
+		case SCRIPT_OPT_SACK:
+			b[n] = TCP_OPT_SACK;
+			b[n + 1] = (uint8_t)need;
+			for (s = 0; s < o->sack_n && s < SCRIPT_MAX_SACK; s++) {
+				tcp_wire_wr32(b + n + 2 + 8 * s,
+				              sack_abs(ctx, o->sack[s].left));
+				tcp_wire_wr32(b + n + 6 + 8 * s,
+				              sack_abs(ctx, o->sack[s].right));
+			}
+			break;
+		case SCRIPT_OPT_TS:
+			ecr = o->ecr;
+			if (ts_known && (p->flags & TCP_FLAG_ACK))
+				ecr += ts_map;
+			b[n] = TCP_OPT_TS;
+			b[n + 1] = 10;
+			tcp_wire_wr32(b + n + 2, o->val);
+			tcp_wire_wr32(b + n + 6, ecr);
+			break;
+		default:
+			return -1;
+		}
+		n += need;
+	}
+	return (int)n;
+}

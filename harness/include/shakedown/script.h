@@ -308,4 +308,15 @@ int script_config_word(const char *word, int *key, uint64_t *val, char *why,
                        size_t n);
 const char *script_config_name(int key);
 
+/*
+ * The options of an inbound packet as the bytes to send, in the script's
+ * order: sack_abs(ctx, N) maps a SACK block's relative number to the
+ * stack's sequence space, and TSecr gets ts_map added when ts_known and
+ * the packet has ACK (RFC 7323 3.2). Returns the length, or -1 when the
+ * options do not fit in cap bytes or one cannot be written.
+ */
+int script_packet_opts(const struct script_packet *p, uint8_t *b, size_t cap,
+                       uint32_t (*sack_abs)(void *ctx, uint32_t rel), void *ctx,
+                       bool ts_known, uint32_t ts_map);
+
 #endif
