@@ -65,8 +65,9 @@ lib core "$ROOT/harness/src" -D_GNU_SOURCE \
 
 for t in $TARGETS; do
 	case $t in
-	fuzz_script | fuzz_conn)
-		# fuzz_conn's oracles live in the harness core (oracle.c).
+	fuzz_script | fuzz_conn | fuzz_pair)
+		# fuzz_conn's and fuzz_pair's oracles live in the harness
+		# core (oracle.c).
 		incs="-I$ROOT/harness/include -I$ROOT/stack/include"
 		# Only what the parser needs is pulled from the archives; with
 		# --as-needed, libpcap and libnet (which the runner image lacks)

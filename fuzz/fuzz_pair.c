@@ -39,11 +39,13 @@
  * both applications read everything, shut down, read to the end and
  * close, while virtual time runs on (bounded) until both stacks are idle.
  *
- * Oracles: legal transitions with their causes (fuzz_conn's table) and
- * only on the stack acted on; SND.UNA =< SND.NXT =< SND.MAX, queues and
- * windows within their buffers; every emitted segment serializes and
- * parses back through IP and TCP with a valid checksum and lies in its
- * connection's sequence space; no RST answers a RST; a packet that does
+ * Oracles: those of harness/src/oracle.c (as fuzz_conn's), one per
+ * stack: legal transitions with their causes, SND.UNA =< SND.NXT =<
+ * SND.MAX, queues and windows within their buffers, every emitted segment
+ * serializes and parses back with a valid checksum and lies in its
+ * connection's sequence space, no RST answers a RST. Then fuzz_pair's
+ * own: state changes only on the stack acted on; every emitted segment
+ * has the pair's addresses and its IPv4 packet parses; a packet that does
  * not parse (a mutation that broke its checksum) draws nothing; every
  * byte read is the next byte the peer's application wrote (no duplicate,
  * no reordering, nothing never sent), the end of stream comes after all
@@ -63,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shakedown/oracle.h"
 #include "tcpref/conn.h"
 #include "tcpref/seg.h"
 #include "tcpref/stack.h"
@@ -96,27 +99,6 @@
 
 #define FP_A 0
 #define FP_B 1
-
-/* Where a step came from: what causes a state change may name. */
-enum fp_step {
-	FP_STEP_TIME,
-	FP_STEP_SEG,
-	FP_STEP_APP
-};
-
-/* What the oracles remember of one slot between steps. */
-struct fp_shadow {
-	enum tcp_state state; /* last state seen in the trace */
-	bool reopened;        /* SYN-RECEIVED entered from TIME-WAIT */
-	bool passive;         /* SYN-RECEIVED entered from LISTEN */
-};
-
-/* A slot's variables before a step, to judge the segments it emitted. */
-struct fp_snap {
-	bool valid;
-	struct tcp_tuple tuple;
-	tcp_seq iss, snd_nxt, snd_max, irs, rcv_nxt;
-};
 
 /*
  * One connection an application held (A: connected, B: accepted): what it
@@ -154,8 +136,8 @@ struct fp_side {
 	unsigned nconns;
 	unsigned spin; /* polls in a row at one instant */
 	struct fp_conn conns[FP_CONNS];
-	struct fp_shadow sh[FP_SLOTS_MAX];
-	struct fp_snap snap[FP_SLOTS_MAX];
+	/* The shared protocol oracle of this stack (f->oracle[id]). */
+	struct sd_oracle *oracle;
 	struct tcp_stack_slot slots[FP_SLOTS_MAX];
 };
 
@@ -192,9 +174,7 @@ struct fp {
 	uint64_t now_us;
 	uint64_t latency_us;
 	uint64_t msl_us;
-	enum fp_step step;
 	int step_side;
-	bool seg_rst; /* the delivered segment carried RST */
 	bool seg_bad; /* the delivered packet does not parse */
 	bool final;   /* the reliable phase at the end */
 	unsigned trace_n;
@@ -223,6 +203,12 @@ struct fp {
 	uint64_t final_us;       /* when the channel became reliable */
 	/* Not cleared per input: large buffers, written before read. */
 	struct fp_pkt pool[2][FP_QCAP];
+	/*
+	 * One shared oracle (harness/src/oracle.c) per stack, as fuzz_conn
+	 * has one: sd_oracle_init resets what it keeps between steps, its
+	 * 64 KiB scratch needs no clearing.
+	 */
+	struct sd_oracle oracle[2];
 	struct tcp_out_seg segs[FP_OUT_SEGS];
 	struct fp_tev trace[FP_TRACE_MAX];
 	uint8_t outdata[FP_OUT_DATA];
@@ -341,8 +327,11 @@ static void fp_trace(void *ctx, const struct tcp_trace_ev *ev)
 	struct fp_side *s = ctx;
 	struct fp *f = s->f;
 
+	sd_oracle_trace(s->oracle, ev);
 	if (ev->kind != TCP_TRACE_STATE)
 		return;
+	/* fuzz_pair's own record: the side and the IRS at the time, for
+	 * the application records and the abnormal-end oracle. */
 	if (f->trace_n >= FP_TRACE_MAX)
 		FP_FAIL("more than %d state changes in one step", FP_TRACE_MAX);
 	f->trace[f->trace_n].side = s->id;
@@ -391,165 +380,6 @@ static void print_stats(void)
 		        tcp_state_name((enum tcp_state)s),
 		        (unsigned long long)g_state_hits[0][s],
 		        (unsigned long long)g_state_hits[1][s]);
-}
-
-/* ---- Legal transitions --------------------------------------------------- */
-
-#define C(x) (1u << TCP_CAUSE_##x)
-
-/* Causes every state but LISTEN, CLOSED and TIME-WAIT may close with. */
-#define FP_ABORTS                                                              \
-	(C(USER_ABORT) | C(RCV_RST) | C(TIMEOUT_USER) | C(ICMP_HARD_ERROR))
-
-/*
- * The causes allowed for each (from, to) pair: RFC 9293's diagram, the
- * edge list E001..E115 of the conformance checklist, and the documented
- * extras (ICMP hard errors, SHLD-26; keep-alive and user timeouts; SHLD-3
- * data after close; the RFC 1122 / 6191 TIME-WAIT reopening). The same
- * table as fuzz_conn's.
- */
-FP_ORACLE static uint32_t allowed_causes(const struct tcp_cfg *cfg,
-                                         const struct fp_shadow *sh,
-                                         enum tcp_state from, enum tcp_state to)
-{
-	bool legacy = !cfg->rfc5961;
-	uint32_t syn_win = legacy ? C(RCV_SYN_IN_WINDOW) : 0;
-
-	switch (from) {
-	case TCP_CLOSED:
-		if (to == TCP_LISTEN)
-			return C(USER_OPEN_PASSIVE);
-		if (to == TCP_SYN_SENT)
-			return C(USER_OPEN_ACTIVE);
-		return 0;
-	case TCP_LISTEN:
-		if (to == TCP_CLOSED)
-			return C(USER_CLOSE) | C(USER_ABORT);
-		if (to == TCP_SYN_SENT)
-			return C(USER_OPEN_ACTIVE);
-		if (to == TCP_SYN_RECEIVED)
-			return C(RCV_SYN);
-		return 0;
-	case TCP_SYN_SENT:
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | C(USER_CLOSE);
-		if (to == TCP_ESTABLISHED)
-			return C(RCV_SYN_ACK);
-		if (to == TCP_SYN_RECEIVED)
-			return C(RCV_SYN);
-		return 0;
-	case TCP_SYN_RECEIVED:
-		if (to == TCP_LISTEN)
-			return sh->passive && !sh->reopened
-			           ? C(RCV_RST) | C(RCV_SYN_RESTART)
-			           : 0;
-		if (to == TCP_TIME_WAIT)
-			return sh->reopened ? C(RCV_RST) | C(RCV_SYN_RESTART)
-			                    : 0;
-		if (to == TCP_CLOSED)
-			return C(USER_ABORT) | C(TIMEOUT_USER) |
-			       C(ICMP_HARD_ERROR) |
-			       (!sh->passive && !sh->reopened
-			            ? C(RCV_RST) | syn_win
-			            : 0);
-		if (to == TCP_ESTABLISHED)
-			return C(RCV_ACK);
-		if (to == TCP_CLOSE_WAIT)
-			return C(RCV_FIN);
-		if (to == TCP_FIN_WAIT_1)
-			return C(USER_CLOSE);
-		return 0;
-	case TCP_ESTABLISHED:
-		if (to == TCP_CLOSE_WAIT)
-			return C(RCV_FIN);
-		if (to == TCP_FIN_WAIT_1)
-			return C(USER_CLOSE);
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win | C(TIMEOUT_KEEPALIVE) |
-			       C(RCV_DATA_AFTER_CLOSE);
-		return 0;
-	case TCP_FIN_WAIT_1:
-		if (to == TCP_FIN_WAIT_2)
-			return C(RCV_ACK);
-		if (to == TCP_CLOSING)
-			return C(RCV_FIN);
-		if (to == TCP_TIME_WAIT)
-			return C(RCV_FIN_ACK);
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win | C(RCV_DATA_AFTER_CLOSE);
-		return 0;
-	case TCP_FIN_WAIT_2:
-		if (to == TCP_TIME_WAIT)
-			return C(RCV_FIN);
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win | C(TIMEOUT_KEEPALIVE) |
-			       C(RCV_DATA_AFTER_CLOSE);
-		return 0;
-	case TCP_CLOSE_WAIT:
-		if (to == TCP_LAST_ACK)
-			return C(USER_CLOSE);
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win | C(TIMEOUT_KEEPALIVE);
-		return 0;
-	case TCP_CLOSING:
-		if (to == TCP_TIME_WAIT)
-			return C(RCV_ACK);
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win;
-		return 0;
-	case TCP_LAST_ACK:
-		if (to == TCP_CLOSED)
-			return FP_ABORTS | syn_win | C(RCV_ACK);
-		return 0;
-	case TCP_TIME_WAIT:
-		if (to == TCP_CLOSED)
-			return C(TIMEOUT_TIME_WAIT) | C(USER_ABORT) | syn_win |
-			       (cfg->rfc1337 ? 0 : C(RCV_RST));
-		if (to == TCP_SYN_RECEIVED)
-			return cfg->timewait_reopen ? C(RCV_SYN_REOPEN) : 0;
-		return 0;
-	default:
-		return 0;
-	}
-}
-
-/* True when a change with 'cause' may happen during a step of this kind. */
-FP_ORACLE static bool cause_fits_step(enum fp_step step, enum tcp_cause cause,
-                                      enum tcp_state from, enum tcp_state to)
-{
-	switch (cause) {
-	case TCP_CAUSE_USER_OPEN_PASSIVE:
-		/* A listener's child is opened passively during the SYN. */
-		return step == FP_STEP_APP || step == FP_STEP_SEG;
-	case TCP_CAUSE_USER_OPEN_ACTIVE:
-		return step == FP_STEP_APP;
-	case TCP_CAUSE_USER_CLOSE:
-		/* A CLOSE queued in SYN-RECEIVED takes effect on its ACK. */
-		return step == FP_STEP_APP ||
-		       (step == FP_STEP_SEG && from == TCP_ESTABLISHED &&
-		        to == TCP_FIN_WAIT_1);
-	case TCP_CAUSE_USER_ABORT:
-		/* Eviction of a released slot for a new connection. */
-		return step == FP_STEP_APP ||
-		       (step == FP_STEP_SEG &&
-		        (from == TCP_TIME_WAIT || from == TCP_LAST_ACK ||
-		         from == TCP_CLOSING));
-	case TCP_CAUSE_TIMEOUT_TIME_WAIT:
-	case TCP_CAUSE_TIMEOUT_USER:
-	case TCP_CAUSE_TIMEOUT_KEEPALIVE:
-		return step == FP_STEP_TIME;
-	case TCP_CAUSE_ICMP_HARD_ERROR:
-		return false; /* the channel carries no ICMP */
-	default:              /* RCV_* */
-		return step == FP_STEP_SEG;
-	}
-}
-
-static const char *step_name(enum fp_step s)
-{
-	static const char *const n[] = { "time", "segment", "app call" };
-
-	return n[s];
 }
 
 /*
@@ -722,6 +552,12 @@ static struct fp_conn *conn_of_slot(struct fp_side *s, size_t k)
 	return NULL;
 }
 
+/*
+ * What fuzz_pair adds to the oracle's check of the state changes (which
+ * ran first, in after_step): only the stack a step drove changes state,
+ * the abnormal-end oracle, and the applications' records follow their
+ * incarnations.
+ */
 FP_ORACLE static void check_trace(struct fp *f)
 {
 	unsigned i;
@@ -730,54 +566,22 @@ FP_ORACLE static void check_trace(struct fp *f)
 		const struct tcp_trace_ev *ev = &f->trace[i].ev;
 		int sd = f->trace[i].side;
 		struct fp_side *s = &f->side[sd];
-		const uint8_t *base = (const uint8_t *)&s->slots[0].conn;
-		const uint8_t *p = (const uint8_t *)ev->conn;
-		ptrdiff_t off = p - base;
-		struct fp_shadow *sh;
-		struct fp_conn *e;
+		struct fp_conn *e = NULL;
 		size_t k;
 
 		if (sd != f->step_side)
 			FP_FAIL("%s changed state during a step of %s",
 			        g_name[sd], g_name[f->step_side]);
-		if (p < base || off % (ptrdiff_t)sizeof(s->slots[0]) != 0 ||
-		    (size_t)off / sizeof(s->slots[0]) >= s->nslots)
-			FP_FAIL("trace: state change of a record outside the "
-			        "table of %s",
-			        g_name[sd]);
-		k = (size_t)off / sizeof(s->slots[0]);
-		sh = &s->sh[k];
-		if ((unsigned)ev->from >= TCP_STATE_COUNT ||
-		    (unsigned)ev->to >= TCP_STATE_COUNT ||
-		    (unsigned)ev->cause >= TCP_CAUSE_COUNT)
-			FP_FAIL("trace: state or cause out of range");
-		if (ev->from != sh->state)
-			FP_FAIL("trace: %s slot %zu left %s but was in %s "
-			        "(a transition not traced)",
-			        g_name[sd], k, tcp_state_name(ev->from),
-			        tcp_state_name(sh->state));
-		if (!(allowed_causes(&s->cfg, sh, ev->from, ev->to) &
-		      (1u << ev->cause)))
-			FP_FAIL("%s: illegal transition %s -> %s (%s)%s%s",
-			        g_name[sd], tcp_state_name(ev->from),
-			        tcp_state_name(ev->to),
-			        tcp_cause_name(ev->cause),
-			        sh->passive ? " [passive]" : "",
-			        sh->reopened ? " [reopened]" : "");
-		if (!cause_fits_step(f->step, ev->cause, ev->from, ev->to))
-			FP_FAIL("%s: transition %s -> %s (%s) during a %s step",
-			        g_name[sd], tcp_state_name(ev->from),
-			        tcp_state_name(ev->to),
-			        tcp_cause_name(ev->cause), step_name(f->step));
-		g_state_hits[sd][ev->to]++;
 		if (g_debug)
-			fprintf(stderr, "  %s slot %zu: %s -> %s (%s)\n",
-			        g_name[sd], k, tcp_state_name(ev->from),
+			fprintf(stderr, "  %s: %s -> %s (%s)\n", g_name[sd],
+			        tcp_state_name(ev->from),
 			        tcp_state_name(ev->to),
 			        tcp_cause_name(ev->cause));
 		check_abnormal(f, sd, &f->trace[i]);
 		/* The application's record follows its incarnation. */
-		e = conn_of_slot(s, k);
+		for (k = 0; k < s->nslots; k++)
+			if (&s->slots[k].conn == ev->conn)
+				e = conn_of_slot(s, k);
 		if (e) {
 			if (ev->from == TCP_TIME_WAIT &&
 			    ev->to == TCP_SYN_RECEIVED) {
@@ -795,94 +599,8 @@ FP_ORACLE static void check_trace(struct fp *f)
 				}
 			}
 		}
-		/* Shadow bookkeeping of the incarnation. */
-		if (ev->to == TCP_SYN_RECEIVED) {
-			sh->passive = ev->from == TCP_LISTEN;
-			sh->reopened = ev->from == TCP_TIME_WAIT;
-		} else if (ev->to != TCP_ESTABLISHED &&
-		           ev->to != TCP_CLOSE_WAIT &&
-		           ev->to != TCP_FIN_WAIT_1 && ev->to != TCP_CLOSED) {
-			if (ev->from == TCP_SYN_RECEIVED)
-				sh->reopened = sh->passive = false;
-		}
-		sh->state = ev->to;
 	}
 	f->trace_n = 0;
-}
-
-/* ---- Connection invariants ----------------------------------------------- */
-
-FP_ORACLE static void check_ring(const struct tcp_ring *r, uint32_t cap,
-                                 const char *nm)
-{
-	if (r->cap != cap)
-		FP_FAIL("%s ring capacity changed: %u, buffer %u", nm, r->cap,
-		        cap);
-	if (r->len > r->cap)
-		FP_FAIL("%s queue length %u beyond its buffer of %u", nm,
-		        r->len, r->cap);
-	if (r->cap > 0 && r->head >= r->cap)
-		FP_FAIL("%s ring head %u outside its buffer of %u", nm, r->head,
-		        r->cap);
-}
-
-FP_ORACLE static void check_conn(const struct fp_side *s, size_t k)
-{
-	const struct tcp_conn *c = &s->slots[k].conn;
-	const struct fp_shadow *sh = &s->sh[k];
-	unsigned i;
-	uint32_t end = 0;
-
-	if (c->state != sh->state)
-		FP_FAIL("%s slot %zu is in %s, the trace says %s",
-		        g_name[s->id], k, tcp_state_name(c->state),
-		        tcp_state_name(sh->state));
-	check_ring(&c->rx, s->rx_bytes, "receive");
-	check_ring(&c->tx, s->tx_bytes, "send");
-	if (c->reasm.n > TCP_REASM_MAX)
-		FP_FAIL("reassembly holds %u blocks, max %d", c->reasm.n,
-		        TCP_REASM_MAX);
-	for (i = 0; i < c->reasm.n; i++) {
-		uint32_t o = c->reasm.blk[i].off, l = c->reasm.blk[i].len;
-
-		if (l == 0 || (i > 0 && o <= end) ||
-		    (uint64_t)c->rx.len + o + l > c->rx.cap)
-			FP_FAIL("reassembly block %u (off %u len %u, queue "
-			        "%u) empty, overlapping or beyond the buffer",
-			        i, o, l, c->rx.len);
-		end = o + l;
-	}
-	if (c->rcv_wnd > c->rx.cap)
-		FP_FAIL("RCV.WND %u larger than the receive buffer %u",
-		        c->rcv_wnd, c->rx.cap);
-	if (c->state == TCP_CLOSED || c->state == TCP_LISTEN)
-		return;
-	if (!tcp_seq_le(c->snd_una, c->snd_nxt))
-		FP_FAIL("%s: SND.UNA %u > SND.NXT %u in %s", g_name[s->id],
-		        c->snd_una.v, c->snd_nxt.v, tcp_state_name(c->state));
-	if (!tcp_seq_le(c->snd_nxt, c->snd_max))
-		FP_FAIL("%s: SND.NXT %u > SND.MAX %u in %s", g_name[s->id],
-		        c->snd_nxt.v, c->snd_max.v, tcp_state_name(c->state));
-	if (!tcp_seq_le(c->iss, c->snd_una))
-		FP_FAIL("%s: SND.UNA %u below ISS %u in %s", g_name[s->id],
-		        c->snd_una.v, c->iss.v, tcp_state_name(c->state));
-	if (tcp_seq_diff(c->snd_max, c->snd_una) > c->tx.len + 2u)
-		FP_FAIL("%s: %u octets in flight but only %u queued (+SYN+FIN) "
-		        "in %s",
-		        g_name[s->id], tcp_seq_diff(c->snd_max, c->snd_una),
-		        c->tx.len, tcp_state_name(c->state));
-}
-
-/* Frees the shadows of freed slots. */
-FP_ORACLE static void note_free(struct fp_side *s)
-{
-	size_t k;
-
-	for (k = 0; k < s->nslots; k++)
-		if (s->slots[k].use == TCP_SLOT_FREE) {
-			memset(&s->sh[k], 0, sizeof(s->sh[k]));
-			s->sh[k].state = TCP_CLOSED;
-		}
 }
 
 /* ---- The applications' reads --------------------------------------------- */
@@ -973,119 +691,6 @@ FP_ORACLE static int app_recv(struct fp *f, struct fp_side *s, uint32_t cap)
 	return r;
 }
 
-/* ---- Emitted segments ---------------------------------------------------- */
-
-FP_ORACLE static void take_snapshots(struct fp_side *s)
-{
-	size_t k;
-
-	for (k = 0; k < s->nslots; k++) {
-		const struct tcp_conn *c = &s->slots[k].conn;
-		struct fp_snap *n = &s->snap[k];
-
-		n->valid = s->slots[k].use != TCP_SLOT_FREE &&
-		           c->state != TCP_CLOSED && c->state != TCP_LISTEN;
-		if (!n->valid)
-			continue;
-		n->tuple = c->tuple;
-		n->iss = c->iss;
-		n->snd_nxt = c->snd_nxt;
-		n->snd_max = c->snd_max;
-		n->irs = c->irs;
-		n->rcv_nxt = c->rcv_nxt;
-	}
-}
-
-/* The segment lies in space already sent: ISS =< SEQ, SEQ+LEN =< SND.MAX,
- * and its ACK in IRS+1 .. RCV.NXT. */
-FP_ORACLE static bool seg_in_space(const struct tcp_seg *s, tcp_seq iss,
-                                   tcp_seq snd_max, tcp_seq irs,
-                                   tcp_seq rcv_nxt)
-{
-	tcp_seq end = tcp_seq_add(s->seq, tcp_seg_len(s));
-
-	if (!tcp_seq_ge(s->seq, iss) || !tcp_seq_le(end, snd_max))
-		return false;
-	if (s->flags & TCP_FLAG_ACK)
-		return tcp_seq_ge(s->ack, tcp_seq_add(irs, 1)) &&
-		       tcp_seq_le(s->ack, rcv_nxt);
-	return true;
-}
-
-/* A RST's SEQ: 3.10.7.1 forms, or <SEQ=SND.NXT> of the record. */
-FP_ORACLE static void check_rst(const struct fp_side *sd,
-                                const struct tcp_out_seg *o,
-                                const struct tcp_seg *in)
-{
-	const struct tcp_seg *s = &o->seg;
-	size_t k;
-
-	if (in && (in->flags & TCP_FLAG_ACK) && s->seq.v == in->ack.v)
-		return;
-	if (in && (s->flags & TCP_FLAG_ACK) &&
-	    s->ack.v == in->seq.v + tcp_seg_len(in))
-		return;
-	for (k = 0; k < sd->nslots; k++) {
-		if (sd->snap[k].valid &&
-		    tcp_tuple_eq(&sd->snap[k].tuple, &o->tuple) &&
-		    s->seq.v == sd->snap[k].snd_nxt.v)
-			return;
-		if (sd->slots[k].use != TCP_SLOT_FREE &&
-		    tcp_tuple_eq(&sd->slots[k].conn.tuple, &o->tuple) &&
-		    s->seq.v == sd->slots[k].conn.snd_nxt.v)
-			return;
-	}
-	FP_FAIL("%s: RST with SEQ %u: neither SND.NXT nor the offending "
-	        "segment's ACK",
-	        g_name[sd->id], s->seq.v);
-}
-
-/* A non-RST segment lies in the sequence space of its connection. */
-FP_ORACLE static void check_space(const struct fp_side *sd,
-                                  const struct tcp_out_seg *o)
-{
-	const struct tcp_seg *s = &o->seg;
-	const struct tcp_conn *c = NULL;
-	bool ok = false, found = false;
-	size_t k;
-
-	for (k = 0; k < sd->nslots && !ok; k++) {
-		const struct tcp_conn *x = &sd->slots[k].conn;
-		const struct fp_snap *sn = &sd->snap[k];
-
-		if (sd->slots[k].use != TCP_SLOT_FREE &&
-		    x->state != TCP_CLOSED && x->state != TCP_LISTEN &&
-		    tcp_tuple_eq(&x->tuple, &o->tuple)) {
-			found = true;
-			c = x;
-			ok = seg_in_space(s, x->iss, x->snd_max, x->irs,
-			                  x->rcv_nxt);
-			if (!(s->flags & TCP_FLAG_SYN) &&
-			    ((uint64_t)s->wnd << x->rcv_wscale) >=
-			        (uint64_t)x->rx.cap + (1ull << x->rcv_wscale))
-				FP_FAIL("%s: window %u << %u advertised beyond "
-				        "the receive buffer %u",
-				        g_name[sd->id], s->wnd, x->rcv_wscale,
-				        x->rx.cap);
-		}
-		if (!ok && sn->valid && tcp_tuple_eq(&sn->tuple, &o->tuple)) {
-			found = true;
-			ok = seg_in_space(s, sn->iss, sn->snd_max, sn->irs,
-			                  sn->rcv_nxt);
-		}
-	}
-	if (!found)
-		FP_FAIL("%s: non-RST segment (flags 0x%03x) from no connection",
-		        g_name[sd->id], s->flags);
-	if (!ok)
-		FP_FAIL("%s: segment SEQ %u LEN %u ACK %u flags 0x%03x outside "
-		        "the sequence space sent (ISS..SND.MAX) or received "
-		        "(IRS+1..RCV.NXT)%s%s",
-		        g_name[sd->id], s->seq.v, tcp_seg_len(s), s->ack.v,
-		        s->flags, c ? ": " : "",
-		        c ? tcp_state_name(c->state) : "");
-}
-
 /* ---- The channel ----------------------------------------------------------
  */
 
@@ -1128,11 +733,15 @@ static int chan_alloc(struct fp *f, int d)
 }
 
 /*
- * Every emitted segment must serialize, parse back through the IP and TCP
- * parsers with a valid checksum and say the same thing; then it goes into
- * the channel (or is lost when the channel is full).
+ * The oracle checked every emitted segment (it serializes and parses back
+ * to the same thing with a valid checksum, lies in its connection's
+ * sequence space, no RST for a RST). What is fuzz_pair's own: the
+ * addresses are the pair's, and the IPv4 packet that goes into the channel
+ * (with the segment's IP options, TTL and TOS, which carries ECN: not the
+ * oracle's plain header) parses as IP around the TCP bytes. Then it goes
+ * into the channel (or is lost when the channel is full).
  */
-FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
+FP_ORACLE static void check_out(struct fp *f)
 {
 	struct fp_side *sd = &f->side[f->step_side];
 	struct fp_side *peer = &f->side[1 - f->step_side];
@@ -1148,9 +757,7 @@ FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
 		const struct tcp_out_seg *o = &f->out.segs[i];
 		const struct tcp_seg *s = &o->seg;
 		struct tcp_ip_info ip;
-		struct tcp_seg p;
 		size_t tl, hl, ihl;
-		enum tcp_why w;
 		int idx;
 
 		if (g_debug)
@@ -1159,9 +766,6 @@ FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
 			        "win %u len %u\n",
 			        g_name[sd->id], s->sport, s->dport, s->flags,
 			        s->seq.v, s->ack.v, s->wnd, s->payload_bytes);
-		if ((s->flags & TCP_FLAG_RST) && f->seg_rst)
-			FP_FAIL("%s: a RST was answered with a RST",
-			        g_name[sd->id]);
 		if (!tcp_addr_eq(&o->tuple.laddr, &sd->addr) ||
 		    !tcp_addr_eq(&o->tuple.raddr, &peer->addr))
 			FP_FAIL("%s: segment with addresses not of the pair",
@@ -1170,17 +774,13 @@ FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
 		      (o->ip.opt_len <= TCP_IP_OPTS_MAX ? o->ip.opt_len : 0);
 		tl = tcp_seg_emit(s, &o->tuple.laddr, &o->tuple.raddr,
 		                  f->scratch + ihl, sizeof(f->scratch) - ihl);
-		if (tl == 0)
-			FP_FAIL("%s: emitted segment does not serialize "
-			        "(options 0x%02x)",
-			        g_name[sd->id], s->opts.present);
 		hl =
 		    tcp_wire_ip_emit_opts(&o->tuple.laddr, &o->tuple.raddr,
 		                          o->ip.ttl ? o->ip.ttl : 64, o->ip.tos,
 		                          0, o->ip.opts, ihl - TCP_IP4_HDR_MIN,
 		                          tl, f->scratch, ihl);
-		if (hl != ihl)
-			FP_FAIL("%s: IP header of an emitted segment not "
+		if (tl == 0 || hl != ihl)
+			FP_FAIL("%s: IP packet of an emitted segment not "
 			        "written",
 			        g_name[sd->id]);
 		if (tcp_wire_ip_parse(f->scratch, hl + tl, &ip) !=
@@ -1188,28 +788,6 @@ FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
 		    ip.tcp_len != tl)
 			FP_FAIL("%s: emitted packet does not parse as IP",
 			        g_name[sd->id]);
-		w = tcp_seg_parse(&p, ip.tcp, ip.tcp_len, &ip.src, &ip.dst);
-		if (w != TCP_WHY_NONE)
-			FP_FAIL("%s: emitted segment does not parse: %s",
-			        g_name[sd->id], tcp_why_name(w));
-		if (p.seq.v != s->seq.v || p.flags != s->flags ||
-		    p.wnd != s->wnd || p.payload_bytes != s->payload_bytes ||
-		    p.sport != s->sport || p.dport != s->dport ||
-		    ((s->flags & TCP_FLAG_ACK) && p.ack.v != s->ack.v) ||
-		    (s->payload_bytes &&
-		     memcmp(p.payload, s->payload, s->payload_bytes) != 0))
-			FP_FAIL("%s: emitted segment changes in a parse round "
-			        "trip",
-			        g_name[sd->id]);
-		if ((s->opts.present & ~TCP_OPTF_RAW) !=
-		    (p.opts.present & ~TCP_OPTF_RAW))
-			FP_FAIL("%s: options of an emitted segment change in a "
-			        "round trip",
-			        g_name[sd->id]);
-		if (s->flags & TCP_FLAG_RST)
-			check_rst(sd, o, in);
-		else
-			check_space(sd, o);
 		/* Into the channel. */
 		idx = chan_alloc(f, d);
 		if (idx < 0) {
@@ -1228,7 +806,11 @@ FP_ORACLE static void check_out(struct fp *f, const struct tcp_seg *in)
 	tcp_out_reset(&f->out);
 }
 
-FP_ORACLE static void after_step(struct fp *f, const struct tcp_seg *in)
+/*
+ * After a step of f->step_side: the shared oracle first (state changes and
+ * their causes, emitted segments, every slot), then fuzz_pair's own.
+ */
+FP_ORACLE static void after_step(struct fp *f)
 {
 	struct fp_side *s = &f->side[f->step_side];
 	size_t k;
@@ -1236,12 +818,10 @@ FP_ORACLE static void after_step(struct fp *f, const struct tcp_seg *in)
 	if (f->seg_bad && f->trace_n > 0)
 		FP_FAIL("%s: a packet that does not parse changed a state",
 		        g_name[s->id]);
+	if (sd_oracle_end(s->oracle, &f->out, 0) != 0)
+		FP_FAIL("%s: %s", g_name[s->id], s->oracle->msg);
 	check_trace(f);
-	check_out(f, in);
-	note_free(s);
-	for (k = 0; k < s->nslots; k++)
-		if (s->slots[k].use != TCP_SLOT_FREE)
-			check_conn(s, k);
+	check_out(f);
 	k = s->st.drops[TCP_WHY_BACKLOG_FULL] + s->st.drops[TCP_WHY_TABLE_FULL];
 	if (k != f->full_drops[s->id]) {
 		f->full_drops[s->id] = (uint32_t)k;
@@ -1249,17 +829,17 @@ FP_ORACLE static void after_step(struct fp *f, const struct tcp_seg *in)
 	}
 	if (s->st.evictions)
 		f->excuse_rst = true;
-	f->seg_rst = false;
 	f->seg_bad = false;
 }
 
 /* ---- Steps ----------------------------------------------------------------
  */
 
-static void begin(struct fp *f, int side, enum fp_step step)
+/* Before a step of 'side': what drives it, the inbound segment if any. */
+static void begin(struct fp *f, int side, enum sd_step step,
+                  const struct tcp_seg *in)
 {
-	take_snapshots(&f->side[side]);
-	f->step = step;
+	sd_oracle_begin(f->side[side].oracle, step, in);
 	f->step_side = side;
 }
 
@@ -1290,7 +870,8 @@ static void deliver(struct fp *f, int d, unsigned pos)
 		return;
 	}
 	/* The checksum of a packet nobody changed was checked when it was
-	 * sent (check_out): only a mutated one needs the full parse. */
+	 * sent (the oracle, check_out): only a mutated one needs the full
+	 * parse. */
 	ok = tcp_wire_ip_parse(p->b, p->len, &ip) == TCP_WHY_NONE &&
 	     tcp_seg_parse(&in, ip.tcp, ip.tcp_len, p->mut ? &ip.src : NULL,
 	                   p->mut ? &ip.dst : NULL) == TCP_WHY_NONE;
@@ -1308,9 +889,8 @@ static void deliver(struct fp *f, int d, unsigned pos)
 	}
 	if (ok)
 		note_lost_ack(f, 1 - d, &in);
-	f->seg_rst = ok && (in.flags & TCP_FLAG_RST);
 	f->seg_bad = !ok;
-	begin(f, 1 - d, FP_STEP_SEG);
+	begin(f, 1 - d, SD_STEP_SEG, ok ? &in : NULL);
 	if (g_debug) {
 		if (ok)
 			fprintf(stderr,
@@ -1327,7 +907,7 @@ static void deliver(struct fp *f, int d, unsigned pos)
 	}
 	(void)tcp_stack_input_packet(&to->st, &to->env, f->now_us, p->b, p->len,
 	                             &f->out);
-	after_step(f, ok ? &in : NULL);
+	after_step(f);
 	f->q[d].used[idx] = false;
 }
 
@@ -1335,12 +915,12 @@ static void poll_side(struct fp *f, int side)
 {
 	struct fp_side *s = &f->side[side];
 
-	begin(f, side, FP_STEP_TIME);
+	begin(f, side, SD_STEP_TIME, NULL);
 	if (g_debug)
 		fprintf(stderr, "t=%llu %s poll\n",
 		        (unsigned long long)f->now_us, g_name[side]);
 	tcp_stack_poll(&s->st, &s->env, f->now_us, &f->out);
-	after_step(f, NULL);
+	after_step(f);
 	if (g_debug && s->spin > 1) {
 		uint32_t k;
 
@@ -1807,7 +1387,7 @@ static void app_call(struct fp *f, struct fp_side *s, unsigned code,
 
 	if (s->cur < 0 && code != 0 && code != 15)
 		return; /* no connection to act on */
-	begin(f, s->id, FP_STEP_APP);
+	begin(f, s->id, SD_STEP_APP, NULL);
 	if (g_debug)
 		fprintf(stderr, "t=%llu %s app call %u arg %u\n",
 		        (unsigned long long)f->now_us, g_name[s->id], code,
@@ -1897,7 +1477,7 @@ static void app_call(struct fp *f, struct fp_side *s, unsigned code,
 		app_send(f, s, (uint32_t)(arg & 63) + 1u, TCP_SEND_URGENT);
 		break;
 	}
-	after_step(f, NULL);
+	after_step(f);
 }
 
 /*
@@ -1918,13 +1498,13 @@ static bool app_service(struct fp *f, struct fp_side *s)
 		int h = tcp_stack_accept(&s->st, s->listener);
 
 		if (h >= 0) {
-			begin(f, s->id, FP_STEP_APP);
+			begin(f, s->id, SD_STEP_APP, NULL);
 			if (!new_conn(s, h)) {
 				f->excuse_rst = true;
 				(void)tcp_stack_abort(&s->st, &s->env,
 				                      f->now_us, h, &f->out);
 			}
-			after_step(f, NULL);
+			after_step(f);
 			did = true;
 		}
 	}
@@ -1933,24 +1513,24 @@ static bool app_service(struct fp *f, struct fp_side *s)
 	e = &s->conns[s->cur];
 	c = tcp_stack_conn(&s->st, e->h);
 	if (c->rx.len > 0 || (!e->eof && (c->fl & TCP_CF_FIN_RCVD))) {
-		begin(f, s->id, FP_STEP_APP);
+		begin(f, s->id, SD_STEP_APP, NULL);
 		for (i = 0; i < 16; i++)
 			if (app_recv(f, s, FP_BUF_MAX) <= 0)
 				break;
-		after_step(f, NULL);
+		after_step(f);
 		did = true;
 	}
 	if (!e->shut &&
 	    (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)) {
-		begin(f, s->id, FP_STEP_APP);
+		begin(f, s->id, SD_STEP_APP, NULL);
 		app_close(f, s, TCP_CLOSE_SEND);
-		after_step(f, NULL);
+		after_step(f);
 		did = true;
 	}
 	if ((e->eof && e->shut) || c->state == TCP_CLOSED) {
-		begin(f, s->id, FP_STEP_APP);
+		begin(f, s->id, SD_STEP_APP, NULL);
 		app_close(f, s, TCP_CLOSE_FULL);
-		after_step(f, NULL);
+		after_step(f);
 		did = true;
 	}
 	return did;
@@ -2127,11 +1707,15 @@ static void setup_side(struct fp *f, int id, uint32_t nslots, bool small)
 	s->env.trace = fp_trace;
 	s->env.panic = fp_panic;
 	s->env.ctx = s;
+	s->oracle = &f->oracle[id]; /* the trace hook feeds it */
 	tcp_addr_v4(&s->addr, 192, 0, 2, (uint8_t)(1 + id));
 	memset(f->bufmem[id], 0xA5, (size_t)nslots * 2u * s->rx_bytes);
 	if (tcp_stack_init(&s->st, &s->cfg, s->slots, nslots, f->bufmem[id],
 	                   s->rx_bytes, s->tx_bytes) != 0)
 		FP_FAIL("tcp_stack_init failed");
+	sd_oracle_init(s->oracle, &s->cfg, s->slots, nslots, s->rx_bytes,
+	               s->tx_bytes);
+	s->oracle->state_hits = g_state_hits[id];
 }
 
 static void setup(struct fp *f, uint8_t s0, uint8_t s1)
@@ -2166,15 +1750,12 @@ static void setup(struct fp *f, uint8_t s0, uint8_t s1)
 	             sizeof(f->outdata));
 	setup_side(f, FP_A, FP_SLOTS_A, small);
 	setup_side(f, FP_B, FP_SLOTS_B, small);
-	for (size_t k = 0; k < FP_SLOTS_MAX; k++)
-		f->side[FP_A].sh[k].state = f->side[FP_B].sh[k].state =
-		    TCP_CLOSED;
-	begin(f, FP_B, FP_STEP_APP);
+	begin(f, FP_B, SD_STEP_APP, NULL);
 	b->listener = tcp_stack_listen(&b->st, &b->env, f->now_us, &b->addr,
 	                               FP_PORT_B, FP_CONNS);
 	if (b->listener < 0)
 		FP_FAIL("B cannot listen: %s", tcp_err_name(b->listener));
-	after_step(f, NULL);
+	after_step(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
