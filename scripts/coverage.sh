@@ -109,6 +109,11 @@ awk -F'\t' -f "$repo/scripts/coverage-dot.awk" "$out/transitions.txt" \
 	dot -Tsvg "$out/states.dot" -o "$out/states.svg" 2>"$log/dot.log" ||
 	die "dot failed" "$log/dot.log"
 
+# The lines of stack/ nothing ran, each function with its reason.
+awk -v N="$repo/conformance/coverage-notes.tsv" -v R="$repo" \
+	-f "$repo/scripts/coverage-uncovered.awk" "$out/stack.info" \
+	>"$out/uncovered.txt"
+
 # 5. The requirement matrix (the same as conformance/REQUIREMENTS.md).
 step "requirement matrix"
 (cd "$repo" && "$bld/shakedown" matrix --markdown conformance/vectors) \
@@ -144,7 +149,10 @@ every fuzz corpus.</p>
 <li><b>stack/</b>: lines $lines, functions $funcs, branches $branches</li>
 <li><b>stack/ and harness/</b>: lines $hlines</li>
 </ul>
-<p><a href="lcov/index.html">The lcov report</a> (per file, per line).</p>
+<p><a href="lcov/index.html">The lcov report</a> (per file, per line).
+The lines of stack/ nothing ran, with the reason for each function
+(<a href="uncovered.txt">uncovered.txt</a>, from conformance/coverage-notes.tsv):
+$(sed -n '1s/^# //p' "$out/uncovered.txt") $(grep -c 'no reason written' "$out/uncovered.txt") without a reason.</p>
 <h2>2. The RFC 9293 state machine</h2>
 <p>$edges. Every edge of the checklist (E001..E115) with what took it:</p>
 <p class="key"><span style="background:#1a7f37">a vector</span>
@@ -173,6 +181,7 @@ echo "coverage report: $out/index.html"
 echo "  stack/ lines:     $lines"
 echo "  stack/ branches:  $branches"
 echo "  stack/ functions: $funcs"
+echo "  stack/ lines never run: $(sed -n '1s/^# Lines of stack\/ that nothing ran: //p' "$out/uncovered.txt") ($out/uncovered.txt, each function with its reason)"
 echo "  stack/ + harness/ lines: $hlines"
 echo "  edges: $edges"
 echo "$reqs" | sed 's/^/  requirements: /'
