@@ -976,8 +976,9 @@ static bool excused(const struct fp *f)
  *    SND.UNA after a retransmission timeout (go back N) while the other
  *    had already received all they sent: SEQ < RCV.NXT, no ACK field was
  *    ever processed again, and both ends went on until R2.
- * The pattern: a synchronized pair each of whose SND.NXT the other would
- * not accept, while both drop segments as not acceptable. With
+ * The pattern: a synchronized pair each of whose SND.MAX (the SEQ of its
+ * pure ACKs) the other would not accept, while both drop segments as not
+ * acceptable. With
  * FP_STRICT_STORM=1 the end-to-end oracles fail on it (no quiescence, or
  * a user timeout long after the channel became reliable); by default a
  * run that shows it is excused from them (and counted), so that fuzzing
@@ -1013,10 +1014,11 @@ FP_ORACLE static void storm_check(struct fp *f)
 			    y->tuple.lport != x->tuple.rport ||
 			    y->tuple.rport != x->tuple.lport)
 				continue;
+			/* Pure ACKs carry SND.MAX (conn.c). */
 			if (!ack_acceptable(y->rcv_nxt, y->rcv_adv,
-			                    x->snd_nxt) &&
+			                    x->snd_max) &&
 			    !ack_acceptable(x->rcv_nxt, x->rcv_adv,
-			                    y->snd_nxt)) {
+			                    y->snd_max)) {
 				f->storm_sig = true;
 				g_storm++;
 				if (g_debug)

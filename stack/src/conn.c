@@ -754,6 +754,11 @@ void tcp_conn__output(struct tcp_conn *c, const struct tcp_env *env,
 	 * connection can use it, so tcp_conn_next_deadline_us() shows it.
 	 */
 	arm_keepalive(c);
+	/* RFC 9293 3.8.6.2.1: in a state that sends no more data the SWS
+	 * override timer has nothing left to release (found by fuzz_pair:
+	 * it stayed due in FIN-WAIT-2). */
+	if (!can_send_data_state(c))
+		c->t_sws = TCP_NO_DEADLINE;
 	if (can_send_data_state(c) && !syn_state(c)) {
 		uint32_t mss = tcp_conn__eff_mss(c);
 
