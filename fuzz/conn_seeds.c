@@ -715,20 +715,6 @@ static void cs_seg_opts(struct cs_seg *g, const uint8_t *raw, size_t n)
 	g->oxn = 1 + n;
 }
 
-static uint8_t ecn_wire(uint8_t e)
-{
-	switch (e) {
-	case SCRIPT_ECN_ECT1:
-		return TCP_ECN_ECT1;
-	case SCRIPT_ECN_ECT0:
-		return TCP_ECN_ECT0;
-	case SCRIPT_ECN_CE:
-		return TCP_ECN_CE;
-	default:
-		return TCP_ECN_NOT_ECT;
-	}
-}
-
 static void cs_inbound(struct cs *c, const struct script_event *ev)
 {
 	const struct script_packet *p = &ev->u.pkt;
@@ -777,7 +763,7 @@ static void cs_inbound(struct cs *c, const struct script_event *ev)
 		writes_reset(c);
 	}
 	memset(&g, 0, sizeof(g));
-	g.ecn = ecn_wire(p->ecn);
+	g.ecn = script_ecn_wire(p->ecn);
 	g.tsel = c->lport == FC_LPORT0 + 1 ? 0x20 : 0;
 	g.wb = win_byte(p->has_win ? p->win : 65535u);
 	g.ack = p->has_ack ? c->isn + cs_map(c, p->ack) : 0;

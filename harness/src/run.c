@@ -306,21 +306,6 @@ static const char *script_ecn_name(uint8_t e)
 	}
 }
 
-/* The IP ECN field an inbound "[...]" puts on the wire (Not-ECT if none). */
-static uint8_t script_ecn_wire(uint8_t e)
-{
-	switch (e) {
-	case SCRIPT_ECN_ECT1:
-		return TCP_ECN_ECT1;
-	case SCRIPT_ECN_ECT0:
-		return TCP_ECN_ECT0;
-	case SCRIPT_ECN_CE:
-		return TCP_ECN_CE;
-	default:
-		return TCP_ECN_NOT_ECT;
-	}
-}
-
 /*
  * A segment in packetdrill notation: "> S. 0:0(0) ack 1 win 65535 <...>",
  * after the ECN codepoint when 'ecn' names one ("> [ect0] P. ...").

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tcpref/seg.h"
 #include "tcpref/wire.h"
 
 const char *const script_syscall_names[] = {
@@ -765,7 +766,7 @@ static int line_comment(struct parser *p)
 			return -1;
 		for (k = first; k < p->s->config_n; k++) {
 			char why[320];
-			int key;
+			enum script_config_key key;
 			uint64_t v;
 			const char *at = strstr(p->t + pos, p->s->config[k]);
 
@@ -2371,36 +2372,30 @@ const struct script_expr *script_expr_field(const struct script *s,
 static const struct {
 	const char *name;
 	uint64_t min, max;
-} config_keys[] = {
-	{ "profile", 0, 2 }, /* default, rfc5961, legacy (names) */
-	{ "timestamps", 0, 1 },
-	{ "sack", 0, 1 },
-	{ "wscale", 0, 1 },
-	{ "ecn", 0, 2 }, /* off, accept, on (enum tcp_ecn_mode) */
-	{ "rfc1337", 0, 1 },
-	{ "delayed_ack", 0, 1 },
-	{ "nagle", 0, 1 },
-	{ "mss", 64, 65495 },
-	{ "msl_ms", 1, 3600000 },
-	{ "keepalive_idle_ms", 1, 86400000 },
-	{ "keepalive_intvl_ms", 1, 86400000 },
-	{ "keepalive_probes", 1, 1000 },
-	{ "user_timeout_ms", 1, 86400000 },
-	{ "keepalive", 0, 1 },
-	{ "rcvbuf", 256, 65536 },
-	{ "sndbuf", 256, 65536 },
+} config_keys[SCRIPT_CFG_COUNT] = {
+	[SCRIPT_CFG_PROFILE] = { "profile", 0,
+	                         2 }, /* default, rfc5961, legacy (names) */
+	[SCRIPT_CFG_TIMESTAMPS] = { "timestamps", 0, 1 },
+	[SCRIPT_CFG_SACK] = { "sack", 0, 1 },
+	[SCRIPT_CFG_WSCALE] = { "wscale", 0, 1 },
+	[SCRIPT_CFG_ECN] = { "ecn", 0,
+	                     2 }, /* off, accept, on (enum tcp_ecn_mode) */
+	[SCRIPT_CFG_RFC1337] = { "rfc1337", 0, 1 },
+	[SCRIPT_CFG_DELAYED_ACK] = { "delayed_ack", 0, 1 },
+	[SCRIPT_CFG_NAGLE] = { "nagle", 0, 1 },
+	[SCRIPT_CFG_MSS] = { "mss", 64, 65495 },
+	[SCRIPT_CFG_MSL_MS] = { "msl_ms", 1, 3600000 },
+	[SCRIPT_CFG_KEEPALIVE_IDLE_MS] = { "keepalive_idle_ms", 1, 86400000 },
+	[SCRIPT_CFG_KEEPALIVE_INTVL_MS] = { "keepalive_intvl_ms", 1, 86400000 },
+	[SCRIPT_CFG_KEEPALIVE_PROBES] = { "keepalive_probes", 1, 1000 },
+	[SCRIPT_CFG_USER_TIMEOUT_MS] = { "user_timeout_ms", 1, 86400000 },
+	[SCRIPT_CFG_KEEPALIVE] = { "keepalive", 0, 1 },
+	[SCRIPT_CFG_RCVBUF] = { "rcvbuf", 256, 65536 },
+	[SCRIPT_CFG_SNDBUF] = { "sndbuf", 256, 65536 },
 };
 
-const char *script_config_name(int key)
-{
-	if (key < 0 ||
-	    (size_t)key >= sizeof(config_keys) / sizeof(config_keys[0]))
-		return NULL;
-	return config_keys[key].name;
-}
-
-int script_config_word(const char *word, int *key, uint64_t *val, char *why,
-                       size_t n)
+int script_config_word(const char *word, enum script_config_key *key,
+                       uint64_t *val, char *why, size_t n)
 {
 	const char *eq = strchr(word, '=');
 	size_t i, kl;
@@ -2424,8 +2419,8 @@ int script_config_word(const char *word, int *key, uint64_t *val, char *why,
 		    (int)kl, word);
 		return -1;
 	}
-	*key = (int)i;
-	if (i == 0) { /* profile: a name */
+	*key = (enum script_config_key)i;
+	if (i == SCRIPT_CFG_PROFILE) { /* a name */
 		static const char *const names[] = { "default", "rfc5961",
 			                             "legacy" };
 		size_t j;
@@ -2538,4 +2533,19 @@ int script_packet_opts(const struct script_packet *p, uint8_t *b, size_t cap,
 		n += need;
 	}
 	return (int)n;
+}
+
+/* The IP ECN field an inbound "[...]" puts on the wire (Not-ECT if none). */
+uint8_t script_ecn_wire(uint8_t e)
+{
+	switch (e) {
+	case SCRIPT_ECN_ECT1:
+		return TCP_ECN_ECT1;
+	case SCRIPT_ECN_ECT0:
+		return TCP_ECN_ECT0;
+	case SCRIPT_ECN_CE:
+		return TCP_ECN_CE;
+	default:
+		return TCP_ECN_NOT_ECT;
+	}
 }

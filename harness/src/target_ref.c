@@ -370,53 +370,72 @@ static void ref_config(struct target *t, const struct target_opts *o)
 
 	for (i = 0; i < o->config_n; i++) {
 		char why[160];
-		int key;
+		enum script_config_key key;
 		uint64_t v;
-		const char *k;
 
 		if (script_config_word(o->config[i], &key, &v, why,
 		                       sizeof(why)) != 0)
 			continue;
-		k = script_config_name(key);
-		if (strcmp(k, "profile") == 0) {
+		switch (key) {
+		case SCRIPT_CFG_PROFILE: {
 			uint8_t ecn = c->ecn;
 
 			tcp_cfg_init(c, profs[v]);
 			c->ecn = ecn;
-		} else if (strcmp(k, "timestamps") == 0) {
+			break;
+		}
+		case SCRIPT_CFG_TIMESTAMPS:
 			c->timestamps = v != 0;
-		} else if (strcmp(k, "sack") == 0) {
+			break;
+		case SCRIPT_CFG_SACK:
 			c->sack = v != 0;
-		} else if (strcmp(k, "wscale") == 0) {
+			break;
+		case SCRIPT_CFG_WSCALE:
 			c->wscale = v != 0;
 			if (!v)
 				c->wscale_shift = 0;
-		} else if (strcmp(k, "ecn") == 0) {
+			break;
+		case SCRIPT_CFG_ECN:
 			c->ecn = (uint8_t)v; /* off, accept, on */
-		} else if (strcmp(k, "rfc1337") == 0) {
+			break;
+		case SCRIPT_CFG_RFC1337:
 			c->rfc1337 = v != 0;
-		} else if (strcmp(k, "delayed_ack") == 0) {
+			break;
+		case SCRIPT_CFG_DELAYED_ACK:
 			c->delayed_ack = v != 0;
-		} else if (strcmp(k, "nagle") == 0) {
+			break;
+		case SCRIPT_CFG_NAGLE:
 			c->nagle = v != 0;
-		} else if (strcmp(k, "mss") == 0) {
+			break;
+		case SCRIPT_CFG_MSS:
 			c->mss = (uint16_t)v;
-		} else if (strcmp(k, "msl_ms") == 0) {
+			break;
+		case SCRIPT_CFG_MSL_MS:
 			c->msl_us = v * 1000u;
-		} else if (strcmp(k, "keepalive_idle_ms") == 0) {
+			break;
+		case SCRIPT_CFG_KEEPALIVE_IDLE_MS:
 			c->keepalive_idle_us = v * 1000u;
-		} else if (strcmp(k, "keepalive_intvl_ms") == 0) {
+			break;
+		case SCRIPT_CFG_KEEPALIVE_INTVL_MS:
 			c->keepalive_intvl_us = v * 1000u;
-		} else if (strcmp(k, "keepalive_probes") == 0) {
+			break;
+		case SCRIPT_CFG_KEEPALIVE_PROBES:
 			c->keepalive_probes = (uint32_t)v;
-		} else if (strcmp(k, "user_timeout_ms") == 0) {
+			break;
+		case SCRIPT_CFG_USER_TIMEOUT_MS:
 			c->user_timeout_us = v * 1000u;
-		} else if (strcmp(k, "keepalive") == 0) {
+			break;
+		case SCRIPT_CFG_KEEPALIVE:
 			c->keepalive = v != 0;
-		} else if (strcmp(k, "rcvbuf") == 0) {
+			break;
+		case SCRIPT_CFG_RCVBUF:
 			t->rx_bytes = (uint32_t)v;
-		} else if (strcmp(k, "sndbuf") == 0) {
+			break;
+		case SCRIPT_CFG_SNDBUF:
 			t->tx_bytes = (uint32_t)v;
+			break;
+		case SCRIPT_CFG_COUNT:
+			break;
 		}
 	}
 }

@@ -298,15 +298,35 @@ const struct script_expr *script_expr_field(const struct script *s,
 /* Names of the supported system calls, NULL-terminated. */
 extern const char *const script_syscall_names[];
 
+/* The settings of "// config:" (one KEY=VALUE word each). */
+enum script_config_key {
+	SCRIPT_CFG_PROFILE,
+	SCRIPT_CFG_TIMESTAMPS,
+	SCRIPT_CFG_SACK,
+	SCRIPT_CFG_WSCALE,
+	SCRIPT_CFG_ECN,
+	SCRIPT_CFG_RFC1337,
+	SCRIPT_CFG_DELAYED_ACK,
+	SCRIPT_CFG_NAGLE,
+	SCRIPT_CFG_MSS,
+	SCRIPT_CFG_MSL_MS,
+	SCRIPT_CFG_KEEPALIVE_IDLE_MS,
+	SCRIPT_CFG_KEEPALIVE_INTVL_MS,
+	SCRIPT_CFG_KEEPALIVE_PROBES,
+	SCRIPT_CFG_USER_TIMEOUT_MS,
+	SCRIPT_CFG_KEEPALIVE,
+	SCRIPT_CFG_RCVBUF,
+	SCRIPT_CFG_SNDBUF,
+	SCRIPT_CFG_COUNT
+};
+
 /*
- * The keys of "// config:" and their ranges: one "KEY=VALUE" word. Returns
- * 0 with the key's index in *key and the value in *val, or -1 with a
- * message in why[0..n). script_config_name(i) is the i-th key's name (NULL
- * past the end).
+ * Checks one "KEY=VALUE" word of "// config:". Returns 0 with the key in
+ * *key and the value in *val (profile: 0 default, 1 rfc5961, 2 legacy), or
+ * -1 with a message in why[0..n).
  */
-int script_config_word(const char *word, int *key, uint64_t *val, char *why,
-                       size_t n);
-const char *script_config_name(int key);
+int script_config_word(const char *word, enum script_config_key *key,
+                       uint64_t *val, char *why, size_t n);
 
 /*
  * The options of an inbound packet as the bytes to send, in the script's
@@ -318,5 +338,8 @@ const char *script_config_name(int key);
 int script_packet_opts(const struct script_packet *p, uint8_t *b, size_t cap,
                        uint32_t (*sack_abs)(void *ctx, uint32_t rel), void *ctx,
                        bool ts_known, uint32_t ts_map);
+
+/* The IP ECN field an inbound "[...]" puts on the wire (Not-ECT if none). */
+uint8_t script_ecn_wire(uint8_t e);
 
 #endif
