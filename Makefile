@@ -36,7 +36,7 @@ CTEST_FLAGS ?= -j$(JOBS) --output-on-failure --no-label-summary \
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 
 # Directories holding C sources of our own (never build trees).
-SRC_DIRS := stack harness conformance fuzz bench corpus
+SRC_DIRS := stack harness conformance fuzz bench corpus plugins
 C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 
 MAKEFLAGS += --no-print-directory

@@ -27,6 +27,7 @@ libnet1-dev
 clang-format-14
 lcov
 graphviz
+liblwip-dev
 "
 # build-essential     gcc, libc headers: the default compiler
 # make                runs this Makefile
@@ -42,6 +43,7 @@ graphviz
 # lcov                line coverage of stack/ by a fuzz corpus
 #                     (scripts/fuzz-coverage.sh) and the coverage report
 # graphviz            dot draws the state machine of the coverage report
+# liblwip-dev         lwIP 2.1.3, the stack of the lwip target (plugins/lwip)
 
 # One line, single spaces (word splitting of the list is wanted throughout).
 # shellcheck disable=SC2086,SC2116
