@@ -96,10 +96,15 @@ static const char usage_run[] =
     "\n"
     "Options:\n"
     "  -t, --target NAME   target to test: ref (default; the reference\n"
-    "                      stack in-process on a virtual clock) or linux\n"
+    "                      stack in-process on a virtual clock), linux\n"
     "                      (this machine's kernel in a network namespace\n"
     "                      of its own behind a TAP device, in real time;\n"
-    "                      needs root or CAP_NET_ADMIN + CAP_SYS_ADMIN)\n"
+    "                      needs root or CAP_NET_ADMIN + CAP_SYS_ADMIN),\n"
+    "                      plugin:PATH.so (a stack in a shared object\n"
+    "                      behind include/shakedown/stack_plugin.h, on a\n"
+    "                      virtual clock; harness/PLUGINS.md), or the\n"
+    "                      NAME of a plugin whose sd_NAME.so is in\n"
+    "                      $SHAKEDOWN_PLUGIN_DIR or build/plugins (lwip)\n"
     "  -p, --profile NAME  target profile: a file of conformance/profiles/\n"
     "                      (NAME or TARGET-NAME) or a path; default: the\n"
     "                      target's name (ref, linux). Its values answer\n"
@@ -134,7 +139,8 @@ static const char usage_run[] =
     "usage or an unreadable path.\n"
     "\n"
     "Example: shakedown run --junit report.xml conformance/\n"
-    "         sudo shakedown run --target linux --jobs 8 conformance/\n";
+    "         sudo shakedown run --target linux --jobs 8 conformance/\n"
+    "         shakedown run --target plugin:./sd_mystack.so conformance/\n";
 
 static const char usage_show[] =
     "Usage: shakedown show [OPTION]... SCRIPT\n"
@@ -143,7 +149,9 @@ static const char usage_show[] =
     "state as it changes), whether it passes or fails, then its result.\n"
     "\n"
     "Options:\n"
-    "  -t, --target NAME   target to test: ref (default) or linux\n"
+    "  -t, --target NAME   target to test: ref (default), linux,\n"
+    "                      plugin:PATH.so or a plugin's NAME (see\n"
+    "                      'shakedown run --help')\n"
     "  -p, --profile NAME  target profile: a file of conformance/profiles/\n"
     "                      (NAME or TARGET-NAME) or a path; default: the\n"
     "                      target's name (ref, linux). Its values answer\n"
@@ -171,8 +179,9 @@ static const char usage_matrix[] =
     "'shakedown matrix --markdown conformance/vectors' (make requirements).\n"
     "\n"
     "Options:\n"
-    "  -t, --target NAME   target to run the vectors on: ref (default) or\n"
-    "                      linux (see 'shakedown run --help')\n"
+    "  -t, --target NAME   target to run the vectors on: ref (default),\n"
+    "                      linux, plugin:PATH.so or a plugin's NAME (see\n"
+    "                      'shakedown run --help')\n"
     "  -p, --profile NAME  target profile, as for run\n"
     "      --json          print the matrix as JSON\n"
     "      --markdown      print the matrix as a Markdown document\n"
@@ -200,6 +209,7 @@ struct cli {
 	uint64_t tolerance_us;   /* --tolerance-us U */
 	uint64_t max_time_us;    /* --max-time S; 0 when not given */
 	const char *transitions; /* --transitions FILE */
+	const char *plugin;      /* the plugin target's module, or NULL */
 };
 
 /* The checklist edges the runs of this command took (--transitions). */
@@ -211,6 +221,9 @@ static struct {
 
 /* The profile of this command (one per process; forked runs inherit it). */
 static struct profile cli_profile;
+
+/* The module of a plugin target (one per process; forked runs inherit it). */
+static struct target_plugin cli_plugin;
 
 /* A growing list of script paths; each one owned. */
 struct paths {
@@ -526,6 +539,7 @@ static void make_run_opts(struct run_opts *ro, const struct cli *c,
 	}
 	ro->topts.script_dir = dir;
 	ro->topts.verbose = c->verbose;
+	ro->topts.plugin = c->plugin;
 	ro->keep_raw = c->pcap_dir != NULL || c->pcap_file != NULL;
 	ro->ipv6 = c->ipv6;
 	/* The reference runs on exact virtual times. */
@@ -691,16 +705,61 @@ static int write_pcap(const struct run_result *r, const char *file)
 	return 0;
 }
 
-static const struct target_ops *find_target(const struct cli *c)
+/*
+ * A target that is not built in: "plugin:PATH" loads the module PATH; NAME
+ * loads sd_NAME.so from the plugin folders (target_plugin_find). NULL with
+ * one line in why.
+ */
+static const struct target_ops *load_plugin(struct cli *c, char *why, size_t n)
+{
+	char path[TARGET_PLUGIN_PATH_MAX], where[DIAG_MSG_MAX / 2];
+	const char *mod = c->target;
+
+	if (strncmp(mod, "plugin:", 7) == 0) {
+		mod += 7;
+		if (mod[0] == '\0') {
+			snprintf(why, n,
+			         "--target plugin:PATH needs the path of a "
+			         "plugin module (try 'shakedown %s --help')",
+			         c->cmd);
+			return NULL;
+		}
+	} else if (target_plugin_find(mod, path, sizeof(path), where,
+	                              sizeof(where)) == 0) {
+		mod = path;
+	} else {
+		snprintf(
+		    why, n,
+		    "unknown target '%s': not built in (ref, linux) and "
+		    "not a plugin: %s; a plugin module loads with "
+		    "--target plugin:PATH.so%s (try 'shakedown %s --help')",
+		    c->target, where,
+		    strcmp(c->target, "lwip") == 0
+		        ? "; the lwip plugin is built only when "
+		          "liblwip-dev is installed: apt-get install -y "
+		          "liblwip-dev, then rebuild"
+		        : "",
+		    c->cmd);
+		return NULL;
+	}
+	if (target_plugin_load(&cli_plugin, mod, why, n) != 0)
+		return NULL;
+	c->plugin = cli_plugin.path;
+	return &cli_plugin.ops;
+}
+
+static const struct target_ops *find_target(struct cli *c)
 {
 	const struct target_ops *t = target_find(c->target);
 
 	if (t == NULL) {
-		fprintf(
-		    stderr,
-		    "shakedown %s: unknown target '%s' (known: ref, linux; try 'shakedown %s --help')\n",
-		    c->cmd, c->target, c->cmd);
-		return NULL;
+		char why[DIAG_MSG_MAX];
+
+		t = load_plugin(c, why, sizeof(why));
+		if (t == NULL) {
+			fprintf(stderr, "shakedown %s: %s\n", c->cmd, why);
+			return NULL;
+		}
 	}
 	if (t->preflight != NULL) {
 		char why[DIAG_MSG_MAX];
@@ -1341,6 +1400,7 @@ static int cmd_run(int argc, char **argv)
 	report_free(&rp);
 	paths_free(&p);
 	profile_free(&cli_profile);
+	target_plugin_unload(&cli_plugin);
 	return rc;
 }
 
@@ -1421,6 +1481,7 @@ static int cmd_show(int argc, char **argv)
 	script_free(&s);
 	report_free(&rp);
 	profile_free(&cli_profile);
+	target_plugin_unload(&cli_plugin);
 	return rc;
 }
 
@@ -1602,6 +1663,7 @@ static int cmd_matrix(int argc, char **argv)
 	matrix_free(&m);
 	paths_free(&p);
 	profile_free(&cli_profile);
+	target_plugin_unload(&cli_plugin);
 	return rc;
 }
 

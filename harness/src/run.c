@@ -506,6 +506,24 @@ static void fail(struct runner *x, int line, const char *fmt, ...)
 	         "%s", msg);
 }
 
+/*
+ * Stops the run as SKIP: the target cannot run what the script asks at
+ * 'line' (an option its stack does not have). Nothing was wrong so far.
+ */
+static void skip_run(struct runner *x, int line, const char *why)
+{
+	struct runlog_ev *n;
+
+	if (x->failed)
+		return;
+	x->failed = true; /* stops the run like a failure, but is none */
+	x->r->outcome = RUN_SKIP;
+	snprintf(x->r->skip_reason, sizeof(x->r->skip_reason), "line %d: %.*s",
+	         line, (int)sizeof(x->r->skip_reason) - 12, why);
+	n = log_add(x, RUNLOG_NOTE, line);
+	snprintf(n->text, sizeof(n->text), "skipped: %s", why);
+}
+
 /* Fails with a target's own diagnostic, placed at the event's line. */
 static void fail_diag(struct runner *x, int line, const struct diag *d)
 {
@@ -1833,6 +1851,7 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 	uint64_t start, lo, hi, expect, tol = x->o->tolerance_us;
 	char call[160];
 	struct diag d;
+	int rc;
 
 	if (!ev_window(x, ev, &start, &lo, &hi))
 		start = x->ops->now_us(x->t);
@@ -1878,10 +1897,15 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 	hi = expect + tol;
 	diag_clear(&d);
 	sd_infer_call(x->inf, x->ops->now_us(x->t), x->s, sc);
-	if (x->ops->syscall(x->t, x->s, ev, &got, &d) < 0) {
+	rc = x->ops->syscall(x->t, x->s, ev, &got, &d);
+	if (rc != 0) {
 		struct runlog_ev *e = log_add(x, RUNLOG_SYSCALL, ev->line);
 
 		snprintf(e->text, sizeof(e->text), "%s", call);
+		if (rc > 0) {
+			skip_run(x, ev->line, d.msg);
+			return;
+		}
 		e->failed = true;
 		fail_diag(x, ev->line, &d);
 		return;
@@ -2041,6 +2065,7 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 	double t0 = wall_us();
 	struct diag d;
 	size_t i;
+	int rc;
 
 	if (s->ip_version == 6 || (s->ip_version == 0 && oo.ipv6))
 		run_addrs_default_ipv6(&oo.topts.addrs);
@@ -2058,7 +2083,7 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 		r->elapsed_us = wall_us() - t0;
 		return 0;
 	}
-	if (s->config_n > 0 && strcmp(o->target->name, "ref") != 0) {
+	if (s->config_n > 0 && !o->target->takes_config) {
 		r->outcome = RUN_SKIP;
 		snprintf(r->skip_reason, sizeof(r->skip_reason),
 		         "sets the reference stack's configuration (// "
@@ -2099,11 +2124,19 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 		                      o->tolerance_us > 2000 ? o->tolerance_us
 		                                             : 2000);
 	diag_clear(&d);
-	if (x->ops->open(&x->t, &o->topts, &d) != 0) {
-		r->diag = d;
+	rc = x->ops->open(&x->t, &o->topts, &d);
+	if (rc != 0) {
+		if (rc > 0) { /* the target cannot run this script */
+			r->outcome = RUN_SKIP;
+			snprintf(r->skip_reason, sizeof(r->skip_reason), "%.*s",
+			         (int)sizeof(r->skip_reason) - 1, d.msg);
+		} else {
+			r->diag = d;
+		}
 		sd_infer_free(x->inf);
 		free(x);
-		return -1;
+		r->elapsed_us = wall_us() - t0;
+		return rc > 0 ? 0 : -1;
 	}
 	for (i = 0; i < s->event_n && !x->failed; i++) {
 		const struct script_event *ev = &s->events[i];

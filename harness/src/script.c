@@ -5,6 +5,7 @@
  * pass over the text, O(n) in its length, bounded recursion and memory.
  */
 #include "shakedown/script.h"
+#include "shakedown/script_config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -2367,88 +2368,12 @@ const struct script_expr *script_expr_field(const struct script *s,
 
 /* ---- "// config:" ------------------------------------------------------ */
 
-/* The settings of the reference stack a script may change (target_ref.c
- * applies them): name, smallest and largest value. */
-static const struct {
-	const char *name;
-	uint64_t min, max;
-} config_keys[SCRIPT_CFG_COUNT] = {
-	[SCRIPT_CFG_PROFILE] = { "profile", 0,
-	                         2 }, /* default, rfc5961, legacy (names) */
-	[SCRIPT_CFG_TIMESTAMPS] = { "timestamps", 0, 1 },
-	[SCRIPT_CFG_SACK] = { "sack", 0, 1 },
-	[SCRIPT_CFG_WSCALE] = { "wscale", 0, 1 },
-	[SCRIPT_CFG_ECN] = { "ecn", 0,
-	                     2 }, /* off, accept, on (enum tcp_ecn_mode) */
-	[SCRIPT_CFG_RFC1337] = { "rfc1337", 0, 1 },
-	[SCRIPT_CFG_DELAYED_ACK] = { "delayed_ack", 0, 1 },
-	[SCRIPT_CFG_NAGLE] = { "nagle", 0, 1 },
-	[SCRIPT_CFG_MSS] = { "mss", 64, 65495 },
-	[SCRIPT_CFG_MSL_MS] = { "msl_ms", 1, 3600000 },
-	[SCRIPT_CFG_KEEPALIVE_IDLE_MS] = { "keepalive_idle_ms", 1, 86400000 },
-	[SCRIPT_CFG_KEEPALIVE_INTVL_MS] = { "keepalive_intvl_ms", 1, 86400000 },
-	[SCRIPT_CFG_KEEPALIVE_PROBES] = { "keepalive_probes", 1, 1000 },
-	[SCRIPT_CFG_USER_TIMEOUT_MS] = { "user_timeout_ms", 1, 86400000 },
-	[SCRIPT_CFG_KEEPALIVE] = { "keepalive", 0, 1 },
-	[SCRIPT_CFG_RCVBUF] = { "rcvbuf", 256, 65536 },
-	[SCRIPT_CFG_SNDBUF] = { "sndbuf", 256, 65536 },
-};
-
+/* The table and the checks live in script_config.h, which plugins/ref reads
+ * too (it links no harness code). */
 int script_config_word(const char *word, enum script_config_key *key,
                        uint64_t *val, char *why, size_t n)
 {
-	const char *eq = strchr(word, '=');
-	size_t i, kl;
-	char *end;
-
-	if (!eq) {
-		snprintf(why, n, "config: expected KEY=VALUE, got '%s'", word);
-		return -1;
-	}
-	kl = (size_t)(eq - word);
-	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
-		if (strlen(config_keys[i].name) == kl &&
-		    memcmp(config_keys[i].name, word, kl) == 0)
-			break;
-	if (i == sizeof(config_keys) / sizeof(config_keys[0])) {
-		snprintf(
-		    why, n,
-		    "config: unknown setting '%.*s' (the settings are listed "
-		    "in conformance/SYNTAX.md, 'Reference stack "
-		    "settings')",
-		    (int)kl, word);
-		return -1;
-	}
-	*key = (enum script_config_key)i;
-	if (i == SCRIPT_CFG_PROFILE) { /* a name */
-		static const char *const names[] = { "default", "rfc5961",
-			                             "legacy" };
-		size_t j;
-
-		for (j = 0; j < 3; j++)
-			if (strcmp(eq + 1, names[j]) == 0) {
-				*val = j;
-				return 0;
-			}
-		snprintf(why, n,
-		         "config: profile must be default, rfc5961 or legacy, "
-		         "got '%s'",
-		         eq + 1);
-		return -1;
-	}
-	errno = 0;
-	*val = strtoull(eq + 1, &end, 10);
-	if (eq[1] < '0' || eq[1] > '9' || *end != '\0' || errno != 0 ||
-	    *val < config_keys[i].min || *val > config_keys[i].max) {
-		snprintf(why, n,
-		         "config: %s must be a number from %llu to %llu, "
-		         "got '%s'",
-		         config_keys[i].name,
-		         (unsigned long long)config_keys[i].min,
-		         (unsigned long long)config_keys[i].max, eq + 1);
-		return -1;
-	}
-	return 0;
+	return script_config_parse(word, key, val, why, n);
 }
 
 /* ---- Options as bytes -----------------------------------------------------

@@ -9,6 +9,8 @@
  */
 #include "target_ref.h"
 
+#include "shakedown/tcp_errno.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockargs.h"
 #include "symtab.h"
 
 #define REF_POLL_MAX 8       /* pollfd entries per poll() */
@@ -29,42 +32,7 @@ static const uint8_t ref_zeros[REF_RX_BYTES];
 
 int target_ref__errno(int tcp_err)
 {
-	switch (tcp_err) {
-	case TCP_ERESET:
-		return ECONNRESET;
-	case TCP_EREFUSED:
-		return ECONNREFUSED;
-	case TCP_ETIMEDOUT:
-		return ETIMEDOUT;
-	case TCP_ENETUNREACH:
-		return ENETUNREACH;
-	case TCP_EHOSTUNREACH:
-		return EHOSTUNREACH;
-	case TCP_ENOPROTOOPT:
-		return ENOPROTOOPT;
-	case TCP_EMSGSIZE:
-		return EMSGSIZE;
-	case TCP_EPROTO:
-		return EPROTO;
-	case TCP_ENOTCONN:
-		return ENOTCONN;
-	case TCP_ECLOSING:
-		return EPIPE;
-	case TCP_EWOULDBLOCK:
-		return EAGAIN;
-	case TCP_EADDRINUSE:
-		return EADDRINUSE;
-	case TCP_EADDRNOTAVAIL:
-		return EADDRNOTAVAIL;
-	case TCP_ENOMEM:
-	case TCP_ENOBUFS:
-		return ENOBUFS;
-	case TCP_EEXIST:
-		return EISCONN;
-	case TCP_EINVAL:
-	default:
-		return EINVAL;
-	}
+	return sd_tcp_errno(tcp_err); /* tcp_errno.h, shared with plugins/ref */
 }
 
 /* ---- Results --------------------------------------------------------- */
@@ -88,55 +56,6 @@ static int sys_err(struct target *t, struct target_sysret *r, int err)
 }
 
 /* ---- Arguments ------------------------------------------------------- */
-
-static int32_t arg_expr(const struct script_event *ev, unsigned i)
-{
-	const struct script_syscall *sc = &ev->u.sys;
-
-	return i < sc->argc ? sc->args[i] : -1;
-}
-
-/*
- * Integer argument i: *v gets its value, or dflt for "..." or a missing
- * argument. A list "[v]" counts as its first element. Returns 0, or -1 for
- * something that is no integer.
- */
-static int arg_int(const struct script *s, const struct script_event *ev,
-                   unsigned i, int64_t dflt, int64_t *v)
-{
-	int32_t x = arg_expr(ev, i);
-	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
-	int rc;
-
-	if (e && e->kind == SCRIPT_EXPR_LIST) {
-		if (e->count < 1 || e->first < 0 ||
-		    (size_t)e->first >= s->elem_n)
-			return -1;
-		x = s->elems[e->first];
-	}
-	rc = symtab_expr_int(s, x, v);
-	if (rc == 0)
-		*v = dflt;
-	return rc < 0 ? -1 : 0;
-}
-
-/* The expression a value is written back to: "[x]" gives x's index. */
-static int32_t arg_out_expr(const struct script *s,
-                            const struct script_event *ev, unsigned i)
-{
-	int32_t x = arg_expr(ev, i);
-	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
-
-	if (!e)
-		return -1;
-	if (e->kind == SCRIPT_EXPR_LIST) {
-		if (e->count < 1 || e->first < 0 ||
-		    (size_t)e->first >= s->elem_n)
-			return -1;
-		return s->elems[e->first];
-	}
-	return x;
-}
 
 /*
  * IP_OPTIONS as Linux reads them (ip_options_get): a loose or strict
@@ -310,11 +229,11 @@ static int sys_socket(struct target *t, const struct script *s,
 
 	/* "..." is the run's family; an AF_INET6 socket also carries an IPv4
 	 * run (v4-mapped, as on Linux); an AF_INET one cannot carry IPv6. */
-	if (arg_int(s, ev, 0, v6 ? AF_INET6 : AF_INET, &dom) != 0)
+	if (sockargs_int(s, ev, 0, v6 ? AF_INET6 : AF_INET, &dom) != 0)
 		return bad_arg(d, s, ev, 0);
-	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
+	if (sockargs_int(s, ev, 1, SOCK_STREAM, &type) != 0)
 		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
+	if (sockargs_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
 		return bad_arg(d, s, ev, 2);
 	if (dom != AF_INET6 && (dom != AF_INET || v6))
 		return sys_err(t, r, EAFNOSUPPORT);
@@ -367,7 +286,7 @@ static int sys_bind(struct target *t, const struct script *s,
 {
 	uint16_t port = t->o.addrs.stack_port;
 	struct tcp_addr a = t->o.addrs.stack_addr;
-	int rc = target_sockaddr_arg(s, arg_expr(ev, 1), true, &a, &port);
+	int rc = target_sockaddr_arg(s, sockargs_expr(ev, 1), true, &a, &port);
 
 	if (rc < 0)
 		return bad_arg(d, s, ev, 1);
@@ -395,7 +314,7 @@ static int sys_listen(struct target *t, const struct script *s,
 	int64_t backlog;
 	int h;
 
-	if (arg_int(s, ev, 1, 128, &backlog) != 0)
+	if (sockargs_int(s, ev, 1, 128, &backlog) != 0)
 		return bad_arg(d, s, ev, 1);
 	if (k->kind == REF_SOCK_LISTEN)
 		return sys_ok(t, r, 0);
@@ -498,7 +417,7 @@ static int sys_connect(struct target *t, const struct script *s,
 	uint16_t rport = t->o.addrs.script_port;
 	int h, rc;
 
-	rc = target_sockaddr_arg(s, arg_expr(ev, 1), true, &ra, &rport);
+	rc = target_sockaddr_arg(s, sockargs_expr(ev, 1), true, &ra, &rport);
 	if (rc < 0)
 		return bad_arg(d, s, ev, 1);
 	if (rc > 0)
@@ -667,7 +586,7 @@ static int sys_shutdown(struct target *t, const struct script *s,
 	const struct tcp_conn *c = sock_conn(t, k);
 	int64_t how;
 
-	if (arg_int(s, ev, 1, SHUT_RDWR, &how) != 0)
+	if (sockargs_int(s, ev, 1, SHUT_RDWR, &how) != 0)
 		return bad_arg(d, s, ev, 1);
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return sys_err(t, r, EINVAL);
@@ -771,13 +690,13 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 	int64_t level, name, v = 0;
 	struct tcp_conn *c = sock_conn(t, k);
 
-	if (arg_int(s, ev, 1, -1, &level) != 0)
+	if (sockargs_int(s, ev, 1, -1, &level) != 0)
 		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, -1, &name) != 0)
+	if (sockargs_int(s, ev, 2, -1, &name) != 0)
 		return bad_arg(d, s, ev, 2);
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		int64_t on = 0, secs = 0;
-		int32_t x = arg_expr(ev, 3);
+		int32_t x = sockargs_expr(ev, 3);
 
 		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
 		                    &on) < 0 ||
@@ -792,7 +711,8 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		/* RFC 9293 3.9.2.1 (MUST-51): a source route for the
 		 * connection, given as a list of bytes. */
 		uint8_t b[TCP_IP_OPTS_MAX];
-		int n = symtab_expr_bytes(s, arg_expr(ev, 3), b, sizeof(b));
+		int n =
+		    symtab_expr_bytes(s, sockargs_expr(ev, 3), b, sizeof(b));
 
 		if (n < 0)
 			return bad_arg(d, s, ev, 3);
@@ -807,7 +727,7 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		}
 		return sys_ok(t, r, 0);
 	}
-	if (arg_int(s, ev, 3, 0, &v) != 0)
+	if (sockargs_int(s, ev, 3, 0, &v) != 0)
 		return bad_arg(d, s, ev, 3);
 	if (level == IPPROTO_IP || level == IPPROTO_IPV6)
 		return ip_setsockopt(t, k, level, name, v, r);
@@ -873,14 +793,15 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 {
 	int64_t level, name, v;
 	const struct tcp_conn *c = sock_conn(t, k);
-	int32_t vx = arg_out_expr(s, ev, 3), lx = arg_out_expr(s, ev, 4);
+	int32_t vx = sockargs_out_expr(s, ev, 3),
+	        lx = sockargs_out_expr(s, ev, 4);
 
-	if (arg_int(s, ev, 1, -1, &level) != 0)
+	if (sockargs_int(s, ev, 1, -1, &level) != 0)
 		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, -1, &name) != 0)
+	if (sockargs_int(s, ev, 2, -1, &name) != 0)
 		return bad_arg(d, s, ev, 2);
 	if (level == SOL_SOCKET && name == SO_LINGER) {
-		int32_t x = arg_expr(ev, 3);
+		int32_t x = sockargs_expr(ev, 3);
 
 		sys_ok(t, r, 0);
 		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
@@ -936,13 +857,13 @@ static int sys_fcntl(struct target *t, const struct script *s,
 {
 	int64_t cmd, arg;
 
-	if (arg_int(s, ev, 1, -1, &cmd) != 0)
+	if (sockargs_int(s, ev, 1, -1, &cmd) != 0)
 		return bad_arg(d, s, ev, 1);
 	if (cmd == F_GETFL)
 		return sys_ok(t, r, O_RDWR | (k->nonblock ? O_NONBLOCK : 0));
 	if (cmd != F_SETFL)
 		return sys_err(t, r, EINVAL);
-	if (arg_int(s, ev, 2, 0, &arg) != 0)
+	if (sockargs_int(s, ev, 2, 0, &arg) != 0)
 		return bad_arg(d, s, ev, 2);
 	k->nonblock = (arg & O_NONBLOCK) != 0;
 	return sys_ok(t, r, 0);
@@ -1011,42 +932,24 @@ static int try_poll(struct target *t, const struct script *s,
                     const struct script_event *ev, bool timed_out,
                     struct target_sysret *r, struct diag *d)
 {
-	const struct script_expr *l = script_expr_at(s, arg_expr(ev, 0));
+	struct sockargs_pollfd pf[REF_POLL_MAX];
 	int64_t revents[REF_POLL_MAX];
-	int32_t rx[REF_POLL_MAX];
-	int32_t k, n = 0, ready = 0;
+	int k, n, ready = 0;
 
-	if (!l || l->kind != SCRIPT_EXPR_LIST || l->first < 0 ||
-	    l->count > REF_POLL_MAX ||
-	    (size_t)l->first + (size_t)l->count > s->elem_n)
-		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-		                "poll: argument 1: expected a list of at most "
-		                "%d {fd=..., events=..., revents=...}",
-		                REF_POLL_MAX);
-	for (k = 0; k < l->count; k++) {
-		int32_t e = s->elems[l->first + k];
-		int64_t fd, events;
-
-		if (symtab_expr_int(s, symtab_struct_field(s, e, "fd"), &fd) !=
-		        1 ||
-		    symtab_expr_int(s, symtab_struct_field(s, e, "events"),
-		                    &events) < 0)
-			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-			                "poll: entry %d: expected {fd=N, "
-			                "events=..., revents=...}",
-			                (int)k + 1);
-		revents[k] =
-		    sock_mask(t, fd) & (events | POLLERR | POLLHUP | POLLNVAL);
-		rx[k] = symtab_struct_field(s, e, "revents");
+	n = sockargs_poll_list(s, ev, pf, REF_POLL_MAX, d);
+	if (n < 0)
+		return -1;
+	for (k = 0; k < n; k++) {
+		revents[k] = sock_mask(t, pf[k].fd) &
+		             (pf[k].events | POLLERR | POLLHUP | POLLNVAL);
 		if (revents[k])
 			ready++;
-		n++;
 	}
 	if (ready == 0 && !timed_out)
 		return 0;
 	sys_ok(t, r, ready);
 	for (k = 0; k < n; k++)
-		target_sysret_out(r, rx[k], revents[k], "revents");
+		target_sysret_out(r, pf[k].revents_expr, revents[k], "revents");
 	return 1;
 }
 
@@ -1136,7 +1039,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "poll") == 0) {
 		int64_t timeout;
 
-		if (arg_int(s, ev, 2, -1, &timeout) != 0)
+		if (sockargs_int(s, ev, 2, -1, &timeout) != 0)
 			return bad_arg(d, s, ev, 2);
 		rc = try_poll(t, s, ev, timeout == 0, r, d);
 		if (rc != 0)
@@ -1146,7 +1049,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 			p.deadline_us = t->now_us + (uint64_t)timeout * 1000u;
 		return block(t, &p, r);
 	}
-	if (arg_int(s, ev, 0, -1, &fd) != 0)
+	if (sockargs_int(s, ev, 0, -1, &fd) != 0)
 		return bad_arg(d, s, ev, 0);
 	k = sock_get(t, fd);
 	if (!k)
@@ -1175,10 +1078,10 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "read") == 0 || strcmp(name, "recv") == 0) {
 		int64_t flags = 0;
 
-		if (arg_int(s, ev, 2, REF_RX_BYTES, &v) != 0)
+		if (sockargs_int(s, ev, 2, REF_RX_BYTES, &v) != 0)
 			return bad_arg(d, s, ev, 2);
 		if (name[0] == 'r' && name[1] == 'e' && name[2] == 'c' &&
-		    arg_int(s, ev, 3, 0, &flags) != 0)
+		    sockargs_int(s, ev, 3, 0, &flags) != 0)
 			return bad_arg(d, s, ev, 3);
 		if (v < 0)
 			return sys_err(t, r, EINVAL);
@@ -1194,9 +1097,9 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "write") == 0 || strcmp(name, "send") == 0) {
 		int64_t flags = 0;
 
-		if (arg_int(s, ev, 2, 0, &v) != 0)
+		if (sockargs_int(s, ev, 2, 0, &v) != 0)
 			return bad_arg(d, s, ev, 2);
-		if (name[0] == 's' && arg_int(s, ev, 3, 0, &flags) != 0)
+		if (name[0] == 's' && sockargs_int(s, ev, 3, 0, &flags) != 0)
 			return bad_arg(d, s, ev, 3);
 		if (v < 0)
 			return sys_err(t, r, EINVAL);
@@ -1249,7 +1152,7 @@ int target_ref__syscall(struct target *t, const struct script *s,
 		int64_t fd;
 		const struct ref_sock *k;
 
-		if (arg_int(s, ev, 0, -1, &fd) == 0 &&
+		if (sockargs_int(s, ev, 0, -1, &fd) == 0 &&
 		    (k = sock_get(t, fd)) != NULL && k->h >= 0) {
 			t->oracle.app_send = true;
 			t->oracle.app_slot = k->h;

@@ -624,6 +624,7 @@ const struct target_ops target_ref_ops = {
 	.state = ref_state,
 	.next_note = ref_next_note,
 	.edges = ref_edges,
+	.takes_config = true,
 };
 
 const struct target_ops *target_find(const char *name)

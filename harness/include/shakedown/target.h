@@ -31,10 +31,15 @@ struct target_opts {
 	struct target_addrs addrs;
 	const char *profile;    /* "default", "rfc5961", "legacy" */
 	const char *script_dir; /* folder of the script (shell commands) */
-	/* The script's "// config:" words (script_config_word), for ref. */
+	/*
+	 * The script's "// config:" words (script_config_word), for the
+	 * targets that take them (target_ops.takes_config).
+	 */
 	const char (*config)[SCRIPT_NAME_MAX];
 	size_t config_n;
 	bool verbose;
+	/* The plugin target: the module to load (an absolute path). */
+	const char *plugin;
 };
 
 /* A packet the stack sent, with the target's time of sending. */
@@ -102,7 +107,10 @@ struct target_ops {
 	 */
 	bool (*satisfies)(const struct target_opts *o, const char *req,
 	                  char *why, size_t n);
-	/* Creates an instance for one run; 0, or -1 with *d. */
+	/*
+	 * Creates an instance for one run; 0, 1 when this target cannot run
+	 * the script (the run is SKIP, the reason in d->msg), or -1 with *d.
+	 */
 	int (*open)(struct target **t, const struct target_opts *o,
 	            struct diag *d);
 	/* Releases everything the instance holds. */
@@ -122,8 +130,11 @@ struct target_ops {
 	int (*recv)(struct target *t, uint64_t deadline_us,
 	            struct target_pkt *p, struct diag *d);
 	/*
-	 * Starts the socket call of event ev. *r tells whether it completed;
-	 * a call that blocks completes later through poll_syscall.
+	 * Starts the socket call of event ev. Returns 0 with *r telling
+	 * whether it completed (a call that blocks completes later through
+	 * poll_syscall), 1 when the target cannot run the call (an option
+	 * its stack does not have: the run stops as SKIP, the reason in
+	 * d->msg), or -1 with *d.
 	 */
 	int (*syscall)(struct target *t, const struct script *s,
 	               const struct script_event *ev, struct target_sysret *r,
@@ -165,6 +176,11 @@ struct target_ops {
 	 * from the stack's own trace, false when inferred from the wire.
 	 */
 	bool (*edges)(struct target *t, uint64_t *hits);
+	/*
+	 * The script's "// config:" lines go to open() (target_opts.config);
+	 * on other targets a script that has them is SKIP.
+	 */
+	bool takes_config;
 };
 
 /*
@@ -187,6 +203,45 @@ int target_sockaddr_arg(const struct script *s, int32_t expr, bool same_family,
 
 /* The targets built into this harness; NULL when the name is unknown. */
 const struct target_ops *target_find(const char *name);
+
+/* ---- The plugin target (target_plugin.c, stack_plugin.h) ------------- */
+
+#define TARGET_PLUGIN_PATH_MAX 4096
+
+/*
+ * A plugin module the CLI loaded: the target that runs it, named after the
+ * plugin's table (its "name"), and the path every run loads it from
+ * (target_opts.plugin). Owned by the caller; target_plugin_unload().
+ */
+struct target_plugin {
+	struct target_ops ops;
+	char name[16];                     /* the plugin's name */
+	char path[TARGET_PLUGIN_PATH_MAX]; /* absolute path of the module */
+	void *dl;                          /* dlopen() handle */
+};
+
+/*
+ * Loads the module at 'path' (dlopen) and checks it: the entry symbol
+ * SD_PLUGIN_ENTRY, the ABI number, a name and every required function.
+ * Returns 0, or -1 with one line in why[0..n) (dlerror's text, a missing
+ * symbol or function, both ABI numbers). 'path' may be untrusted input;
+ * the module itself is trusted code, run in this process.
+ */
+int target_plugin_load(struct target_plugin *m, const char *path, char *why,
+                       size_t n);
+
+/* Releases what target_plugin_load() took; m may be unloaded twice. */
+void target_plugin_unload(struct target_plugin *m);
+
+/*
+ * Finds the module of the plugin named 'name' (sd_NAME.so) in, in order:
+ * $SHAKEDOWN_PLUGIN_DIR, the folder plugins/ next to the running binary,
+ * and the build's plugins folder (SHAKEDOWN_PLUGIN_BUILD_DIR). Returns 0
+ * with its path in path[0..n), or -1 with the folders tried in
+ * why[0..wn) ("no sd_NAME.so in DIR, DIR ($SHAKEDOWN_PLUGIN_DIR unset)").
+ */
+int target_plugin_find(const char *name, char *path, size_t n, char *why,
+                       size_t wn);
 
 extern const struct target_ops target_ref_ops;
 extern const struct target_ops target_linux_ops;

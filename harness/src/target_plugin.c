@@ -1,0 +1,1335 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The plugin target: a TCP stack in a shared object behind stack_plugin.h
+ * (`--target plugin:PATH.so`, or `--target NAME` for a module sd_NAME.so),
+ * run in-process on a virtual clock like the reference. The script's
+ * descriptors (3, 4, ...) map onto the plugin's handles; O_NONBLOCK lives
+ * here, and a call that would block is tried again after every packet the
+ * stack is given and every advance() of its clock until it completes.
+ * harness/PLUGINS.md is the guide for stack authors.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "shakedown/run.h"
+#include "shakedown/stack_plugin.h"
+#include "shakedown/target.h"
+#include "sockargs.h"
+#include "symtab.h"
+
+#ifndef SHAKEDOWN_PLUGIN_BUILD_DIR
+#define SHAKEDOWN_PLUGIN_BUILD_DIR "build/plugins"
+#endif
+
+#define PL_FDS 32         /* script descriptors 3 .. 3 + PL_FDS - 1 */
+#define PL_FD_BASE 3      /* packetdrill scripts expect socket() = 3 */
+#define PL_POLL_MAX 8     /* pollfd entries per poll() */
+#define PL_IO_MAX 65536u  /* bytes one read() takes, one send() offers */
+#define PL_QUEUE_MAX 4096 /* sent packets waiting for the runner */
+#define PL_STUCK_MAX                                                           \
+	1000      /* advance() calls at one time that leave a                  \
+	             deadline at or before it: a plugin bug */
+#define PL_SKIP 2 /* sys_*: the target cannot run the call */
+
+/* What write() sends: the payload bytes are not part of any check. */
+static const uint8_t pl_zeros[PL_IO_MAX];
+
+/* A packet the stack gave through output(), waiting for recv(). */
+struct pl_qpkt {
+	uint64_t t_us; /* virtual time when output() gave it */
+	size_t len;
+	uint8_t *buf; /* IPv4 or IPv6 header + TCP, malloc'd */
+};
+
+/* One script descriptor. */
+struct pl_sock {
+	bool used;
+	int h;         /* the plugin's handle */
+	bool nonblock; /* O_NONBLOCK: the harness's, never the plugin's */
+	bool bound; /* bind() done (by the script or before listen/connect) */
+};
+
+enum pl_call {
+	PL_CALL_NONE,
+	PL_CALL_ACCEPT,
+	PL_CALL_CONNECT,
+	PL_CALL_READ,
+	PL_CALL_WRITE,
+	PL_CALL_POLL,
+};
+
+/* The one socket call that may be blocked at a time. */
+struct pl_pending {
+	enum pl_call call;
+	int fd;
+	size_t len;        /* READ: buffer size; WRITE: bytes asked */
+	size_t done_bytes; /* WRITE: bytes the stack took so far */
+	int flags;         /* READ, WRITE: MSG_* handed to the plugin */
+	const struct script *s;
+	const struct script_event *ev;
+	uint64_t deadline_us; /* POLL: its timeout, or SD_PLUGIN_NO_DEADLINE */
+	bool complete;        /* r holds the result, not yet polled */
+	struct target_sysret r;
+};
+
+struct target {
+	struct target_opts o;
+	char name[16]; /* the plugin's name, for messages */
+	void *dl;      /* dlopen() handle of the module */
+	const struct sd_stack_plugin *p;
+	void *inst;        /* the instance; NULL until create() succeeded */
+	uint64_t now_us;   /* the virtual clock; the plugin's is the same */
+	struct pl_qpkt *q; /* q[q_head .. q_n): sent, not yet taken */
+	size_t q_head, q_n, q_cap;
+	struct pl_sock socks[PL_FDS];
+	struct pl_pending pend;
+	uint8_t pkt[TARGET_PKT_MAX]; /* output()'s buffer */
+	uint8_t io[PL_IO_MAX];       /* the bytes of the last read */
+};
+
+/* ---- Loading and checking a module --------------------------------- */
+
+/* The first function a plugin must have and does not, or NULL. */
+static const char *pl_missing(const struct sd_stack_plugin *p)
+{
+	/* clang-format off */
+	const struct {
+		bool have;
+		const char *name;
+	} req[] = {
+		{ p->create != NULL, "create" },
+		{ p->destroy != NULL, "destroy" },
+		{ p->input != NULL, "input" },
+		{ p->output != NULL, "output" },
+		{ p->advance != NULL, "advance" },
+		{ p->next_deadline != NULL, "next_deadline" },
+		{ p->socket != NULL, "socket" },
+		{ p->bind != NULL, "bind" },
+		{ p->listen != NULL, "listen" },
+		{ p->accept != NULL, "accept" },
+		{ p->connect != NULL, "connect" },
+		{ p->send != NULL, "send" },
+		{ p->recv != NULL, "recv" },
+		{ p->shutdown != NULL, "shutdown" },
+		{ p->close != NULL, "close" },
+		{ p->setsockopt != NULL, "setsockopt" },
+		{ p->getsockopt != NULL, "getsockopt" },
+		{ p->poll != NULL, "poll" },
+	};
+	/* clang-format on */
+	size_t i;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
+		if (!req[i].have)
+			return req[i].name;
+	return NULL;
+}
+
+/*
+ * A plugin's name names its target and its profile: 1 to 15 letters,
+ * digits, '-', '_' or '.'.
+ */
+static bool pl_name_ok(const char *name)
+{
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 15)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The table of the module dl (loaded from path), checked: 0 with *out, or
+ * -1 with one line in why.
+ */
+static int pl_table(void *dl, const char *path,
+                    const struct sd_stack_plugin **out, char *why, size_t n)
+{
+	const struct sd_stack_plugin *p;
+	sd_stack_plugin_fn fn;
+	const char *miss;
+	void *sym;
+
+	(void)dlerror();
+	sym = dlsym(dl, SD_PLUGIN_ENTRY);
+	if (!sym) {
+		snprintf(why, n,
+		         "plugin '%s' has no symbol %s (a plugin exports it "
+		         "with SD_PLUGIN_ENTRY; see harness/PLUGINS.md)",
+		         path, SD_PLUGIN_ENTRY);
+		return -1;
+	}
+	/* POSIX: dlsym()'s pointer converts to the function's type. */
+	memcpy(&fn, &sym, sizeof(fn));
+	p = fn();
+	if (!p) {
+		snprintf(why, n, "plugin '%s': %s() returned no table", path,
+		         SD_PLUGIN_ENTRY);
+		return -1;
+	}
+	if (p->abi != SD_PLUGIN_ABI) {
+		snprintf(why, n,
+		         "plugin '%s' is built for plugin ABI %u, this "
+		         "shakedown has ABI %d (rebuild it against this "
+		         "harness's include/shakedown/stack_plugin.h)",
+		         path, (unsigned)p->abi, SD_PLUGIN_ABI);
+		return -1;
+	}
+	if (!pl_name_ok(p->name)) {
+		snprintf(why, n,
+		         "plugin '%s': its name must be 1 to 15 letters, "
+		         "digits, '-', '_' or '.'",
+		         path);
+		return -1;
+	}
+	miss = pl_missing(p);
+	if (miss) {
+		snprintf(why, n,
+		         "plugin '%s' (%s) lacks the function %s(), which "
+		         "every plugin must have",
+		         path, p->name, miss);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+static const struct target_ops target_plugin_ops;
+
+int target_plugin_load(struct target_plugin *m, const char *path, char *why,
+                       size_t n)
+{
+	const struct sd_stack_plugin *p;
+	char abs[PATH_MAX];
+	const char *e;
+
+	memset(m, 0, sizeof(*m));
+	/* A path without '/' would make dlopen() search the system. */
+	if (!realpath(path, abs)) {
+		snprintf(why, n, "cannot load plugin '%s': %s", path,
+		         strerror(errno));
+		return -1;
+	}
+	if (strlen(abs) >= sizeof(m->path)) {
+		snprintf(why, n, "cannot load plugin '%s': %s", path,
+		         strerror(ENAMETOOLONG));
+		return -1;
+	}
+	m->dl = dlopen(abs, RTLD_NOW | RTLD_LOCAL);
+	if (!m->dl) {
+		e = dlerror();
+		snprintf(why, n, "cannot load plugin '%s': %s", path,
+		         e ? e : "dlopen failed");
+		return -1;
+	}
+	if (pl_table(m->dl, path, &p, why, n) != 0) {
+		target_plugin_unload(m);
+		return -1;
+	}
+	snprintf(m->name, sizeof(m->name), "%s", p->name);
+	snprintf(m->path, sizeof(m->path), "%s", abs);
+	m->ops = target_plugin_ops;
+	m->ops.name = m->name;
+	return 0;
+}
+
+void target_plugin_unload(struct target_plugin *m)
+{
+	if (m->dl)
+		dlclose(m->dl);
+	m->dl = NULL;
+}
+
+/* Appends dir to the list dirs (n used) unless it is there already. */
+static void dir_add(char (*dirs)[PATH_MAX], size_t *n, const char *dir)
+{
+	size_t i;
+
+	if (!dir || !dir[0] || strlen(dir) >= PATH_MAX)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(dirs[i], dir) == 0)
+			return;
+	snprintf(dirs[(*n)++], PATH_MAX, "%s", dir);
+}
+
+int target_plugin_find(const char *name, char *path, size_t n, char *why,
+                       size_t wn)
+{
+	char dirs[3][PATH_MAX];
+	char exe[PATH_MAX];
+	const char *env = getenv("SHAKEDOWN_PLUGIN_DIR");
+	size_t nd = 0, i, at;
+	ssize_t len;
+
+	if (!pl_name_ok(name)) {
+		snprintf(why, wn, "no plugin can be named '%s'", name);
+		return -1;
+	}
+	dir_add(dirs, &nd, env);
+	/* The folder plugins/ next to this binary (build/plugins). */
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		char *slash;
+
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash &&
+		    (size_t)(slash - exe) + sizeof("/plugins") <= sizeof(exe)) {
+			memcpy(slash, "/plugins", sizeof("/plugins"));
+			dir_add(dirs, &nd, exe);
+		}
+	}
+	dir_add(dirs, &nd, SHAKEDOWN_PLUGIN_BUILD_DIR);
+	for (i = 0; i < nd; i++) {
+		if (snprintf(path, n, "%s/sd_%s.so", dirs[i], name) < (int)n &&
+		    access(path, F_OK) == 0)
+			return 0;
+	}
+	at = (size_t)snprintf(why, wn, "no sd_%s.so in", name);
+	for (i = 0; i < nd && at < wn; i++)
+		at += (size_t)snprintf(why + at, wn - at, "%s %s", i ? "," : "",
+		                       dirs[i]);
+	if (at < wn && (!env || !env[0]))
+		snprintf(why + at, wn - at, " ($SHAKEDOWN_PLUGIN_DIR unset)");
+	return -1;
+}
+
+/* ---- Results and arguments ------------------------------------------ */
+
+static int sys_ok(struct target *t, struct target_sysret *r, int64_t ret)
+{
+	r->done = true;
+	r->ret = ret;
+	r->err = 0;
+	r->t_us = t->now_us;
+	return 1;
+}
+
+static int sys_err(struct target *t, struct target_sysret *r, int err)
+{
+	r->done = true;
+	r->ret = -1;
+	r->err = err;
+	r->t_us = t->now_us;
+	return 1;
+}
+
+/* The errno value of a plugin's negative result (EIO if it is none). */
+static int pl_errno(long rc)
+{
+	return rc < 0 && rc >= -4095 ? (int)-rc : EIO;
+}
+
+static int bad_arg(struct diag *d, const struct script *s,
+                   const struct script_event *ev, unsigned i)
+{
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: argument %u: expected an integer, a known symbol "
+	                "or ...",
+	                ev->u.sys.name, i + 1);
+}
+
+/* A plugin result that breaks the contract of stack_plugin.h. */
+static int pl_broken(struct target *t, struct diag *d, const char *what,
+                     long rc)
+{
+	return diag_set(d, "", 0, 0, NULL, 0,
+	                "plugin %s: %s returned %ld, which stack_plugin.h "
+	                "does not allow",
+	                t->name, what, rc);
+}
+
+static void pl_addr(struct sd_plugin_addr *pa, const struct tcp_addr *a,
+                    uint16_t port)
+{
+	memset(pa, 0, sizeof(*pa));
+	pa->family = a->family == TCP_AF_INET6 ? AF_INET6 : AF_INET;
+	memcpy(pa->addr, a->a, pa->family == AF_INET6 ? 16 : 4);
+	pa->port = port;
+}
+
+/* ---- Output queue and clock ------------------------------------------ */
+
+/* Takes every packet output() has into the queue, sent now. */
+static int pl_drain(struct target *t, struct diag *d)
+{
+	for (;;) {
+		long n = t->p->output(t->inst, t->pkt, sizeof(t->pkt));
+		struct pl_qpkt *qp;
+
+		if (n == 0)
+			return 0;
+		if (n == -EMSGSIZE)
+			return diag_set(d, "", 0, 0, NULL, 0,
+			                "plugin %s: a packet longer than %u "
+			                "bytes (output() said -EMSGSIZE)",
+			                t->name, (unsigned)sizeof(t->pkt));
+		if (n < 0 || (size_t)n > sizeof(t->pkt))
+			return pl_broken(t, d, "output()", n);
+		if (t->q_head > 0 && t->q_head == t->q_n) {
+			t->q_head = t->q_n = 0;
+		} else if (t->q_n == t->q_cap && t->q_head > 0) {
+			memmove(t->q, t->q + t->q_head,
+			        (t->q_n - t->q_head) * sizeof(*t->q));
+			t->q_n -= t->q_head;
+			t->q_head = 0;
+		}
+		if (t->q_n - t->q_head >= PL_QUEUE_MAX)
+			return diag_set(
+			    d, "", 0, 0, NULL, 0,
+			    "plugin %s: the stack sent more than %d "
+			    "packets that no script line took",
+			    t->name, PL_QUEUE_MAX);
+		if (t->q_n == t->q_cap) {
+			size_t cap = t->q_cap ? t->q_cap * 2 : 16;
+			struct pl_qpkt *q = realloc(t->q, cap * sizeof(*q));
+
+			if (!q)
+				return diag_set(d, "", 0, 0, NULL, 0,
+				                "plugin: out of memory");
+			t->q = q;
+			t->q_cap = cap;
+		}
+		qp = &t->q[t->q_n];
+		qp->buf = malloc((size_t)n);
+		if (!qp->buf)
+			return diag_set(d, "", 0, 0, NULL, 0,
+			                "plugin: out of memory");
+		memcpy(qp->buf, t->pkt, (size_t)n);
+		qp->len = (size_t)n;
+		qp->t_us = t->now_us;
+		t->q_n++;
+	}
+}
+
+static int pl_try_pending(struct target *t, struct diag *d);
+
+/* The next time something happens: a plugin timer or a poll() timeout. */
+static uint64_t pl_deadline(const struct target *t)
+{
+	uint64_t a = t->p->next_deadline(t->inst);
+
+	if (t->pend.call == PL_CALL_POLL && !t->pend.complete &&
+	    t->pend.deadline_us < a)
+		a = t->pend.deadline_us;
+	return a;
+}
+
+/*
+ * Moves the clock to 'at' (not back), runs the plugin's timers there,
+ * collects what it sent and tries the blocked call. *stuck counts the
+ * advances at one time that leave a deadline due.
+ */
+static int pl_step(struct target *t, uint64_t at, unsigned *stuck,
+                   struct diag *d)
+{
+	if (at > t->now_us) {
+		t->now_us = at;
+		*stuck = 0;
+	} else if (++*stuck > PL_STUCK_MAX) {
+		return diag_set(d, "", 0, 0, NULL, 0,
+		                "plugin %s: next_deadline() stays at %llu us "
+		                "after advance(%llu) ran its timers",
+		                t->name,
+		                (unsigned long long)t->p->next_deadline(
+		                    t->inst),
+		                (unsigned long long)t->now_us);
+	}
+	t->p->advance(t->inst, t->now_us);
+	if (pl_drain(t, d) != 0)
+		return -1;
+	return pl_try_pending(t, d);
+}
+
+static int pl_advance_to(struct target *t, uint64_t t_us, struct diag *d)
+{
+	unsigned stuck = 0;
+
+	for (;;) {
+		uint64_t dl = pl_deadline(t);
+
+		if (dl == SD_PLUGIN_NO_DEADLINE || dl > t_us)
+			break;
+		if (pl_step(t, dl, &stuck, d) != 0)
+			return -1;
+	}
+	if (t_us > t->now_us)
+		return pl_step(t, t_us, &stuck, d);
+	return 0;
+}
+
+static int pl_recv(struct target *t, uint64_t deadline_us, struct target_pkt *p,
+                   struct diag *d)
+{
+	unsigned stuck = 0;
+
+	for (;;) {
+		uint64_t dl;
+
+		if (t->q_head < t->q_n) {
+			struct pl_qpkt *q = &t->q[t->q_head];
+
+			if (q->t_us > deadline_us)
+				return 0;
+			p->t_us = q->t_us;
+			p->len = q->len;
+			memcpy(p->buf, q->buf, q->len);
+			free(q->buf);
+			q->buf = NULL;
+			t->q_head++;
+			return 1;
+		}
+		dl = pl_deadline(t);
+		if (dl == SD_PLUGIN_NO_DEADLINE || dl > deadline_us) {
+			/* Nothing due before the deadline: the clock goes
+			 * there, and a tick-based stack may still send. */
+			if (deadline_us <= t->now_us)
+				return 0;
+			if (pl_step(t, deadline_us, &stuck, d) != 0)
+				return -1;
+			continue;
+		}
+		if (pl_step(t, dl, &stuck, d) != 0)
+			return -1;
+	}
+}
+
+static int pl_inject(struct target *t, const uint8_t *pkt, size_t len,
+                     struct diag *d)
+{
+	t->p->input(t->inst, pkt, len);
+	if (pl_drain(t, d) != 0)
+		return -1;
+	return pl_try_pending(t, d);
+}
+
+/* ---- Descriptors ----------------------------------------------------- */
+
+static struct pl_sock *sock_get(struct target *t, int64_t fd)
+{
+	if (fd < PL_FD_BASE || fd >= PL_FD_BASE + PL_FDS)
+		return NULL;
+	return t->socks[fd - PL_FD_BASE].used ? &t->socks[fd - PL_FD_BASE]
+	                                      : NULL;
+}
+
+/* The lowest free descriptor, or -1. */
+static int sock_free(const struct target *t)
+{
+	int i;
+
+	for (i = 0; i < PL_FDS; i++)
+		if (!t->socks[i].used)
+			return PL_FD_BASE + i;
+	return -1;
+}
+
+static struct pl_sock *sock_take(struct target *t, int fd, int h)
+{
+	struct pl_sock *k = &t->socks[fd - PL_FD_BASE];
+
+	memset(k, 0, sizeof(*k));
+	k->used = true;
+	k->h = h;
+	return k;
+}
+
+/*
+ * Binds an unbound socket to the stack's address and port before listen(),
+ * as the ref and linux targets do, so that the script's SYNs reach it.
+ * (connect() leaves the choice of a local port to the plugin, as the ref
+ * target does with its ephemeral ports, which start at the scripted one.)
+ */
+static void bind_default(struct target *t, struct pl_sock *k)
+{
+	struct sd_plugin_addr a;
+
+	if (k->bound)
+		return;
+	pl_addr(&a, &t->o.addrs.stack_addr, t->o.addrs.stack_port);
+	if (t->p->bind(t->inst, k->h, &a) == 0)
+		k->bound = true;
+}
+
+/*
+ * An option the plugin does not have (-ENOPROTOOPT): the script cannot run
+ * here, unless it expects exactly that error.
+ */
+static bool no_option(const struct script_event *ev, int rc)
+{
+	return rc == -ENOPROTOOPT && strcmp(ev->u.sys.err, "ENOPROTOOPT") != 0;
+}
+
+static int skip_option(struct target *t, const struct script *s,
+                       const struct script_event *ev, struct diag *d)
+{
+	char level[48], name[48];
+
+	symtab_expr_render(s, sockargs_expr(ev, 1), level, sizeof(level));
+	symtab_expr_render(s, sockargs_expr(ev, 2), name, sizeof(name));
+	diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	         "%s(%s, %s): plugin %s does not have this option "
+	         "(ENOPROTOOPT)",
+	         ev->u.sys.name, level, name, t->name);
+	return PL_SKIP;
+}
+
+/* ---- socket, bind, listen --------------------------------------------- */
+
+static int sys_socket(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct target_sysret *r,
+                      struct diag *d)
+{
+	bool v6 = t->o.addrs.stack_addr.family == TCP_AF_INET6;
+	int64_t dom, type, proto;
+	int fd, h;
+
+	if (sockargs_int(s, ev, 0, v6 ? AF_INET6 : AF_INET, &dom) != 0)
+		return bad_arg(d, s, ev, 0);
+	if (sockargs_int(s, ev, 1, SOCK_STREAM, &type) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (sockargs_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
+		return bad_arg(d, s, ev, 2);
+	if ((type & ~(int64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
+	    (proto != 0 && proto != IPPROTO_TCP))
+		return sys_err(t, r, EPROTONOSUPPORT);
+	if (dom != AF_INET && dom != AF_INET6)
+		return sys_err(t, r, EAFNOSUPPORT);
+	fd = sock_free(t);
+	if (fd < 0)
+		return sys_err(t, r, EMFILE);
+	h = t->p->socket(t->inst, (int)dom);
+	if (h < 0)
+		return sys_err(t, r, pl_errno(h));
+	sock_take(t, fd, h)->nonblock = (type & SOCK_NONBLOCK) != 0;
+	return sys_ok(t, r, fd);
+}
+
+static int sys_bind(struct target *t, const struct script *s,
+                    const struct script_event *ev, struct pl_sock *k,
+                    struct target_sysret *r, struct diag *d)
+{
+	struct tcp_addr a = t->o.addrs.stack_addr;
+	uint16_t port = t->o.addrs.stack_port;
+	struct sd_plugin_addr pa;
+	int rc;
+
+	if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a, &port) < 0)
+		return bad_arg(d, s, ev, 1);
+	pl_addr(&pa, &a, port);
+	rc = t->p->bind(t->inst, k->h, &pa);
+	if (rc < 0)
+		return sys_err(t, r, pl_errno(rc));
+	k->bound = true;
+	return sys_ok(t, r, 0);
+}
+
+static int sys_listen(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct pl_sock *k,
+                      struct target_sysret *r, struct diag *d)
+{
+	int64_t backlog;
+	int rc;
+
+	if (sockargs_int(s, ev, 1, 128, &backlog) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (backlog < 0)
+		backlog = 0;
+	bind_default(t, k);
+	rc =
+	    t->p->listen(t->inst, k->h, (int)(backlog > 4096 ? 4096 : backlog));
+	if (rc < 0)
+		return sys_err(t, r, pl_errno(rc));
+	return sys_ok(t, r, 0);
+}
+
+/* ---- accept, connect --------------------------------------------------- */
+
+/* 1 with *r when accept() completes now, 0 when it would block. */
+static int try_accept(struct target *t, int fd, struct target_sysret *r)
+{
+	struct pl_sock *k = sock_get(t, fd), *n;
+	struct sd_plugin_addr peer;
+	int nfd, h;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	nfd = sock_free(t);
+	if (nfd < 0)
+		return sys_err(t, r, EMFILE);
+	memset(&peer, 0, sizeof(peer));
+	h = t->p->accept(t->inst, k->h, &peer);
+	if (h == -EAGAIN)
+		return 0;
+	if (h < 0)
+		return sys_err(t, r, pl_errno(h));
+	/* O_NONBLOCK is not inherited (accept4 without flags). */
+	n = sock_take(t, nfd, h);
+	n->bound = true;
+	return sys_ok(t, r, nfd);
+}
+
+/* The socket's pending error (getsockopt SO_ERROR), 0 when none. */
+static int so_error(struct target *t, const struct pl_sock *k)
+{
+	int v = 0;
+	unsigned len = sizeof(v);
+
+	if (t->p->getsockopt(t->inst, k->h, SOL_SOCKET, SO_ERROR, &v, &len) !=
+	        0 ||
+	    v < 0)
+		return 0;
+	return v;
+}
+
+/*
+ * A blocking connect(): 1 with *r once poll() shows the outcome (POLLOUT,
+ * POLLERR or POLLHUP) and SO_ERROR says which, 0 while it goes on.
+ */
+static int try_connect(struct target *t, int fd, struct target_sysret *r)
+{
+	struct pl_sock *k = sock_get(t, fd);
+	short m;
+	int e;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	m = t->p->poll(t->inst, k->h, POLLOUT);
+	if (!(m & (POLLOUT | POLLERR | POLLHUP)))
+		return 0;
+	e = so_error(t, k);
+	if (e)
+		return sys_err(t, r, e);
+	if ((m & POLLOUT) && !(m & POLLERR))
+		return sys_ok(t, r, 0);
+	return sys_err(t, r, ECONNREFUSED);
+}
+
+static int sys_connect(struct target *t, const struct script *s,
+                       const struct script_event *ev, struct pl_sock *k,
+                       struct target_sysret *r, struct diag *d)
+{
+	struct tcp_addr a = t->o.addrs.script_addr;
+	uint16_t port = t->o.addrs.script_port;
+	struct sd_plugin_addr pa;
+	int rc;
+
+	if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a, &port) < 0)
+		return bad_arg(d, s, ev, 1);
+	pl_addr(&pa, &a, port);
+	rc = t->p->connect(t->inst, k->h, &pa);
+	if (rc == 0)
+		return sys_ok(t, r, 0);
+	if (rc != -EINPROGRESS || k->nonblock)
+		return sys_err(t, r, pl_errno(rc));
+	return 0; /* blocks until the handshake has an outcome */
+}
+
+/* ---- read, write ------------------------------------------------------- */
+
+static int try_read(struct target *t, struct pl_pending *p,
+                    struct target_sysret *r, struct diag *d)
+{
+	struct pl_sock *k = sock_get(t, p->fd);
+	long n;
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	n = t->p->recv(t->inst, k->h, t->io, p->len, p->flags);
+	if (n == -EAGAIN)
+		return 0;
+	if (n < 0)
+		return sys_err(t, r, pl_errno(n));
+	if ((size_t)n > p->len)
+		return pl_broken(t, d, "recv()", n);
+	sys_ok(t, r, n);
+	r->data = t->io; /* the runner checks the bytes */
+	return 1;
+}
+
+/*
+ * Gives the stack what it takes of the pending write; 1 with *r when all
+ * is taken (or it failed), 0 while it waits for room.
+ */
+static int try_write(struct target *t, struct pl_pending *p,
+                     struct target_sysret *r, struct diag *d)
+{
+	struct pl_sock *k = sock_get(t, p->fd);
+
+	if (!k)
+		return sys_err(t, r, EBADF);
+	do {
+		size_t chunk = p->len - p->done_bytes;
+		long n;
+
+		if (chunk > sizeof(pl_zeros))
+			chunk = sizeof(pl_zeros);
+		n = t->p->send(t->inst, k->h, pl_zeros, chunk, p->flags);
+		if (n == -EAGAIN || (n == 0 && chunk > 0))
+			return 0;
+		if (n < 0)
+			return p->done_bytes
+			           ? sys_ok(t, r, (int64_t)p->done_bytes)
+			           : sys_err(t, r, pl_errno(n));
+		if ((size_t)n > chunk)
+			return pl_broken(t, d, "send()", n);
+		p->done_bytes += (size_t)n;
+		if ((size_t)n < chunk)
+			return 0;
+	} while (p->done_bytes < p->len);
+	return sys_ok(t, r, (int64_t)p->len);
+}
+
+/* ---- setsockopt, getsockopt ------------------------------------------- */
+
+union pl_optval {
+	int i;
+	struct linger l;
+	uint8_t b[40]; /* IP_OPTIONS: at most 40 bytes */
+};
+
+static int sys_setsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, struct pl_sock *k,
+                          struct target_sysret *r, struct diag *d)
+{
+	int64_t level, name, v = 0, len;
+	union pl_optval val;
+	unsigned natural = sizeof(int);
+	int rc;
+
+	memset(&val, 0, sizeof(val));
+	if (sockargs_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (sockargs_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		int64_t on = 0, secs = 0;
+		int32_t x = sockargs_expr(ev, 3);
+
+		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
+		                    &on) < 0 ||
+		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
+		                    &secs) < 0)
+			return bad_arg(d, s, ev, 3);
+		val.l.l_onoff = (int)on;
+		val.l.l_linger = (int)secs;
+		natural = sizeof(struct linger);
+	} else if (level == IPPROTO_IP && name == IP_OPTIONS) {
+		int n = symtab_expr_bytes(s, sockargs_expr(ev, 3), val.b,
+		                          sizeof(val.b));
+
+		if (n < 0)
+			return bad_arg(d, s, ev, 3);
+		natural = (unsigned)n;
+	} else {
+		if (sockargs_int(s, ev, 3, 0, &v) != 0)
+			return bad_arg(d, s, ev, 3);
+		val.i = (int)v;
+	}
+	if (sockargs_int(s, ev, 4, natural, &len) != 0)
+		return bad_arg(d, s, ev, 4);
+	if (len < 0 || len > (int64_t)sizeof(val))
+		len = natural;
+	rc = t->p->setsockopt(t->inst, k->h, (int)level, (int)name, &val,
+	                      (unsigned)len);
+	if (no_option(ev, rc))
+		return skip_option(t, s, ev, d);
+	if (rc < 0)
+		return sys_err(t, r, pl_errno(rc));
+	return sys_ok(t, r, 0);
+}
+
+static int sys_getsockopt(struct target *t, const struct script *s,
+                          const struct script_event *ev, struct pl_sock *k,
+                          struct target_sysret *r, struct diag *d)
+{
+	int32_t vx = sockargs_out_expr(s, ev, 3),
+	        lx = sockargs_out_expr(s, ev, 4);
+	int64_t level, name;
+	union pl_optval val;
+	unsigned len;
+	bool linger;
+	int rc;
+
+	memset(&val, 0, sizeof(val));
+	if (sockargs_int(s, ev, 1, -1, &level) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (sockargs_int(s, ev, 2, -1, &name) != 0)
+		return bad_arg(d, s, ev, 2);
+	linger = level == SOL_SOCKET && name == SO_LINGER;
+	len = linger ? sizeof(struct linger) : sizeof(int);
+	rc = t->p->getsockopt(t->inst, k->h, (int)level, (int)name, &val, &len);
+	if (no_option(ev, rc))
+		return skip_option(t, s, ev, d);
+	if (rc < 0)
+		return sys_err(t, r, pl_errno(rc));
+	if (len > sizeof(val))
+		return pl_broken(t, d, "getsockopt() length", (long)len);
+	sys_ok(t, r, 0);
+	if (linger) {
+		int32_t x = sockargs_expr(ev, 3);
+
+		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
+		                  val.l.l_onoff, "l_onoff");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
+		                  val.l.l_linger, "l_linger");
+	} else {
+		target_sysret_out(r, vx, val.i, "optval");
+	}
+	target_sysret_out(r, lx, len, "optlen");
+	return 1;
+}
+
+/* ---- fcntl, poll -------------------------------------------------------- */
+
+/* O_NONBLOCK is the harness's: the plugin's calls never block anyway. */
+static int sys_fcntl(struct target *t, const struct script *s,
+                     const struct script_event *ev, struct pl_sock *k,
+                     struct target_sysret *r, struct diag *d)
+{
+	int64_t cmd, arg;
+
+	if (sockargs_int(s, ev, 1, -1, &cmd) != 0)
+		return bad_arg(d, s, ev, 1);
+	if (cmd == F_GETFL)
+		return sys_ok(t, r, O_RDWR | (k->nonblock ? O_NONBLOCK : 0));
+	if (cmd != F_SETFL)
+		return sys_err(t, r, EINVAL);
+	if (sockargs_int(s, ev, 2, 0, &arg) != 0)
+		return bad_arg(d, s, ev, 2);
+	k->nonblock = (arg & O_NONBLOCK) != 0;
+	return sys_ok(t, r, 0);
+}
+
+/* 1 with *r when poll() returns now (events, or timed out), else 0. */
+static int try_poll(struct target *t, const struct script *s,
+                    const struct script_event *ev, bool timed_out,
+                    struct target_sysret *r, struct diag *d)
+{
+	struct sockargs_pollfd pf[PL_POLL_MAX];
+	int64_t revents[PL_POLL_MAX];
+	int k, n, ready = 0;
+
+	n = sockargs_poll_list(s, ev, pf, PL_POLL_MAX, d);
+	if (n < 0)
+		return -1;
+	for (k = 0; k < n; k++) {
+		const struct pl_sock *so = sock_get(t, pf[k].fd);
+		int64_t want = pf[k].events | POLLERR | POLLHUP;
+
+		revents[k] =
+		    so ? t->p->poll(t->inst, so->h, (short)pf[k].events) & want
+		       : POLLNVAL;
+		if (revents[k])
+			ready++;
+	}
+	if (ready == 0 && !timed_out)
+		return 0;
+	sys_ok(t, r, ready);
+	for (k = 0; k < n; k++)
+		target_sysret_out(r, pf[k].revents_expr, revents[k], "revents");
+	return 1;
+}
+
+/* ---- Blocking calls --------------------------------------------------- */
+
+/* Tries pending call p; 1 with *r when it completed, 0, or -1 with *d. */
+static int pending_attempt(struct target *t, struct pl_pending *p,
+                           struct target_sysret *r, struct diag *d)
+{
+	switch (p->call) {
+	case PL_CALL_ACCEPT:
+		return try_accept(t, p->fd, r);
+	case PL_CALL_CONNECT:
+		return try_connect(t, p->fd, r);
+	case PL_CALL_READ:
+		return try_read(t, p, r, d);
+	case PL_CALL_WRITE:
+		return try_write(t, p, r, d);
+	case PL_CALL_POLL:
+		return try_poll(t, p->s, p->ev, t->now_us >= p->deadline_us, r,
+		                d);
+	case PL_CALL_NONE:
+	default:
+		return 0;
+	}
+}
+
+static int pl_try_pending(struct target *t, struct diag *d)
+{
+	struct pl_pending *p = &t->pend;
+	struct target_sysret r;
+	int rc;
+
+	if (p->call == PL_CALL_NONE || p->complete)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	rc = pending_attempt(t, p, &r, d);
+	if (rc < 0)
+		return -1;
+	if (pl_drain(t, d) != 0)
+		return -1;
+	if (rc > 0) {
+		p->r = r;
+		p->complete = true;
+	}
+	return 0;
+}
+
+/* Makes p the blocked call (r->done stays false). */
+static int block(struct target *t, const struct pl_pending *p,
+                 struct target_sysret *r)
+{
+	t->pend = *p;
+	t->pend.complete = false;
+	memset(r, 0, sizeof(*r));
+	r->done = false;
+	r->t_us = t->now_us;
+	return 0;
+}
+
+static int pl_poll_syscall(struct target *t, struct target_sysret *r,
+                           struct diag *d)
+{
+	(void)d;
+	memset(r, 0, sizeof(*r));
+	if (t->pend.call == PL_CALL_NONE || !t->pend.complete)
+		return 0;
+	*r = t->pend.r;
+	r->done = true;
+	t->pend.call = PL_CALL_NONE;
+	t->pend.complete = false;
+	return 0;
+}
+
+/* ---- Dispatch --------------------------------------------------------- */
+
+/* read, recv: 1 (done), 0 (blocks) or -1. */
+static int sys_read(struct target *t, const struct script *s,
+                    const struct script_event *ev, struct pl_sock *k,
+                    struct pl_pending *p, struct target_sysret *r,
+                    struct diag *d)
+{
+	int64_t v, flags = 0;
+	int rc;
+
+	if (sockargs_int(s, ev, 2, PL_IO_MAX, &v) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (strcmp(ev->u.sys.name, "recv") == 0 &&
+	    sockargs_int(s, ev, 3, 0, &flags) != 0)
+		return bad_arg(d, s, ev, 3);
+	if (v < 0)
+		return sys_err(t, r, EINVAL);
+	p->len = (size_t)(v > PL_IO_MAX ? PL_IO_MAX : v);
+	p->flags = (int)(flags & ~(int64_t)MSG_DONTWAIT);
+	rc = try_read(t, p, r, d);
+	if (rc != 0)
+		return rc;
+	if (k->nonblock || (flags & MSG_DONTWAIT))
+		return sys_err(t, r, EAGAIN);
+	p->call = PL_CALL_READ;
+	return block(t, p, r);
+}
+
+/* write, send, sendto (whose address a connected socket ignores). */
+static int sys_write(struct target *t, const struct script *s,
+                     const struct script_event *ev, struct pl_sock *k,
+                     struct pl_pending *p, struct target_sysret *r,
+                     struct diag *d)
+{
+	int64_t v, flags = 0;
+	long n;
+	int rc;
+
+	if (sockargs_int(s, ev, 2, 0, &v) != 0)
+		return bad_arg(d, s, ev, 2);
+	if (ev->u.sys.name[0] == 's' && sockargs_int(s, ev, 3, 0, &flags) != 0)
+		return bad_arg(d, s, ev, 3);
+	if (v < 0)
+		return sys_err(t, r, EINVAL);
+	p->len = (size_t)v;
+	p->flags = (int)(flags & ~(int64_t)(MSG_DONTWAIT | MSG_NOSIGNAL));
+	if (v == 0) { /* the stack still says whether it could send */
+		n = t->p->send(t->inst, k->h, pl_zeros, 0, p->flags);
+		return n < 0 && n != -EAGAIN ? sys_err(t, r, pl_errno(n))
+		                             : sys_ok(t, r, 0);
+	}
+	rc = try_write(t, p, r, d);
+	if (rc != 0)
+		return rc;
+	if (k->nonblock || (flags & MSG_DONTWAIT))
+		return p->done_bytes ? sys_ok(t, r, (int64_t)p->done_bytes)
+		                     : sys_err(t, r, EAGAIN);
+	p->call = PL_CALL_WRITE;
+	return block(t, p, r);
+}
+
+static int sys_dispatch(struct target *t, const struct script *s,
+                        const struct script_event *ev, struct target_sysret *r,
+                        struct diag *d)
+{
+	const char *name = ev->u.sys.name;
+	struct pl_pending p;
+	struct pl_sock *k;
+	int64_t fd, v;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	p.ev = ev;
+	p.deadline_us = SD_PLUGIN_NO_DEADLINE;
+	if (strcmp(name, "socket") == 0)
+		return sys_socket(t, s, ev, r, d);
+	if (strcmp(name, "poll") == 0) {
+		if (sockargs_int(s, ev, 2, -1, &v) != 0)
+			return bad_arg(d, s, ev, 2);
+		rc = try_poll(t, s, ev, v == 0, r, d);
+		if (rc != 0)
+			return rc;
+		p.call = PL_CALL_POLL;
+		if (v > 0)
+			p.deadline_us = t->now_us + (uint64_t)v * 1000u;
+		return block(t, &p, r);
+	}
+	if (sockargs_int(s, ev, 0, -1, &fd) != 0)
+		return bad_arg(d, s, ev, 0);
+	k = sock_get(t, fd);
+	if (!k)
+		return sys_err(t, r, EBADF);
+	p.fd = (int)fd;
+	if (strcmp(name, "bind") == 0)
+		return sys_bind(t, s, ev, k, r, d);
+	if (strcmp(name, "listen") == 0)
+		return sys_listen(t, s, ev, k, r, d);
+	if (strcmp(name, "accept") == 0) {
+		rc = try_accept(t, p.fd, r);
+		if (rc != 0)
+			return rc;
+		if (k->nonblock)
+			return sys_err(t, r, EAGAIN);
+		p.call = PL_CALL_ACCEPT;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "connect") == 0) {
+		rc = sys_connect(t, s, ev, k, r, d);
+		if (rc != 0)
+			return rc;
+		p.call = PL_CALL_CONNECT;
+		return block(t, &p, r);
+	}
+	if (strcmp(name, "read") == 0 || strcmp(name, "recv") == 0)
+		return sys_read(t, s, ev, k, &p, r, d);
+	if (strcmp(name, "write") == 0 || strcmp(name, "send") == 0 ||
+	    strcmp(name, "sendto") == 0)
+		return sys_write(t, s, ev, k, &p, r, d);
+	if (strcmp(name, "shutdown") == 0) {
+		if (sockargs_int(s, ev, 1, SHUT_RDWR, &v) != 0)
+			return bad_arg(d, s, ev, 1);
+		rc = t->p->shutdown(t->inst, k->h, (int)v);
+		return rc < 0 ? sys_err(t, r, pl_errno(rc)) : sys_ok(t, r, 0);
+	}
+	if (strcmp(name, "close") == 0) {
+		rc = t->p->close(t->inst, k->h);
+		memset(k, 0, sizeof(*k)); /* the descriptor is gone anyway */
+		return rc < 0 ? sys_err(t, r, pl_errno(rc)) : sys_ok(t, r, 0);
+	}
+	if (strcmp(name, "setsockopt") == 0)
+		return sys_setsockopt(t, s, ev, k, r, d);
+	if (strcmp(name, "getsockopt") == 0)
+		return sys_getsockopt(t, s, ev, k, r, d);
+	if (strcmp(name, "fcntl") == 0)
+		return sys_fcntl(t, s, ev, k, r, d);
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: not supported by the plugin target", name);
+}
+
+static int pl_syscall(struct target *t, const struct script *s,
+                      const struct script_event *ev, struct target_sysret *r,
+                      struct diag *d)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->t_us = t->now_us;
+	if (t->pend.call != PL_CALL_NONE)
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "%s: another system call is still blocked",
+		                ev->u.sys.name);
+	rc = sys_dispatch(t, s, ev, r, d);
+	if (rc < 0 || pl_drain(t, d) != 0)
+		return -1;
+	return rc == PL_SKIP ? 1 : 0;
+}
+
+/* ---- Instance --------------------------------------------------------- */
+
+static void pl_close(struct target *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	if (t->inst)
+		t->p->destroy(t->inst);
+	for (i = t->q_head; i < t->q_n; i++)
+		free(t->q[i].buf);
+	free(t->q);
+	if (t->dl)
+		dlclose(t->dl);
+	free(t);
+}
+
+/*
+ * The addresses the plugin learns: the run's for its family, the defaults
+ * of run.h for the other one.
+ */
+static void pl_config_addrs(const struct target_opts *o,
+                            struct sd_plugin_config *c)
+{
+	struct target_addrs v4, v6;
+
+	memset(&v4, 0, sizeof(v4));
+	memset(&v6, 0, sizeof(v6));
+	if (o->addrs.stack_addr.family == TCP_AF_INET6)
+		v6 = o->addrs;
+	else
+		v4 = o->addrs;
+	run_addrs_default(&v4);
+	run_addrs_default_ipv6(&v6);
+	pl_addr(&c->stack4, &v4.stack_addr, v4.stack_port);
+	pl_addr(&c->peer4, &v4.script_addr, v4.script_port);
+	pl_addr(&c->stack6, &v6.stack_addr, v6.stack_port);
+	pl_addr(&c->peer6, &v6.script_addr, v6.script_port);
+}
+
+static int pl_open(struct target **tp, const struct target_opts *o,
+                   struct diag *d)
+{
+	const char *words[SCRIPT_MAX_CONFIG];
+	struct sd_plugin_config cfg;
+	char why[DIAG_MSG_MAX - 64];
+	struct target *t;
+	size_t i;
+	int rc;
+
+	*tp = NULL;
+	if (!o->plugin)
+		return diag_set(d, "", 0, 0, NULL, 0,
+		                "plugin target: no module to load");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return diag_set(d, "", 0, 0, NULL, 0, "plugin: out of memory");
+	t->o = *o;
+	t->pend.call = PL_CALL_NONE;
+	t->dl = dlopen(o->plugin, RTLD_NOW | RTLD_LOCAL);
+	if (!t->dl) {
+		const char *e = dlerror();
+
+		diag_set(d, "", 0, 0, NULL, 0, "cannot load plugin '%s': %s",
+		         o->plugin, e ? e : "dlopen failed");
+		pl_close(t);
+		return -1;
+	}
+	if (pl_table(t->dl, o->plugin, &t->p, why, sizeof(why)) != 0) {
+		diag_set(d, "", 0, 0, NULL, 0, "%s", why);
+		pl_close(t);
+		return -1;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", t->p->name);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.abi = SD_PLUGIN_ABI;
+	pl_config_addrs(o, &cfg);
+	cfg.mtu = 1500;
+	cfg.profile = o->profile ? o->profile : "default";
+	for (i = 0; i < o->config_n && i < SCRIPT_MAX_CONFIG; i++)
+		words[i] = o->config[i];
+	cfg.config = words;
+	cfg.config_n = i;
+	why[0] = '\0';
+	rc = t->p->create(&t->inst, &cfg, why, sizeof(why));
+	why[sizeof(why) - 1] = '\0';
+	if (rc != 0) {
+		t->inst = NULL;
+		if (rc == 1)
+			diag_set(d, "", 0, 0, NULL, 0, "plugin %s: %s", t->name,
+			         why[0] ? why
+			                : "cannot run this configuration");
+		else
+			diag_set(d, "", 0, 0, NULL, 0,
+			         "plugin %s: create() failed: %s", t->name,
+			         why[0] ? why : "no reason given");
+		pl_close(t);
+		return rc == 1 ? 1 : -1;
+	}
+	if (pl_drain(t, d) != 0) {
+		pl_close(t);
+		return -1;
+	}
+	*tp = t;
+	return 0;
+}
+
+static uint64_t pl_now_us(struct target *t)
+{
+	return t->now_us;
+}
+
+/* Shell commands configure a kernel: a plugin has none. */
+static int pl_command(struct target *t, const char *cmd, struct diag *d)
+{
+	(void)t;
+	(void)cmd;
+	(void)d;
+	return 0;
+}
+
+/* The plugin's own word when it has state(); else the runner infers. */
+static const char *pl_state(struct target *t)
+{
+	return t->p->state ? t->p->state(t->inst, -1) : NULL;
+}
+
+/*
+ * The plugin target's operations; target_plugin_load() copies them and
+ * names the copy after the plugin. Every run is a process of its own, since
+ * stacks such as lwIP keep global state. The edges are inferred from the
+ * wire (no edges op), as for linux.
+ */
+static const struct target_ops target_plugin_ops = {
+	.name = "plugin",
+	.virtual_clock = true,
+	.satisfies = NULL,
+	.open = pl_open,
+	.close = pl_close,
+	.now_us = pl_now_us,
+	.advance_to = pl_advance_to,
+	.inject = pl_inject,
+	.recv = pl_recv,
+	.syscall = pl_syscall,
+	.poll_syscall = pl_poll_syscall,
+	.command = pl_command,
+	.state = pl_state,
+	.next_note = NULL,
+	.preflight = NULL,
+	.own_process = true,
+	.edges = NULL,
+	.takes_config = true,
+};
