@@ -33,6 +33,7 @@
 #include "shakedown/target.h"
 
 #include "repro.h"
+#include "repro_diff.h"
 #include "result_io.h"
 
 #ifndef SHAKEDOWN_VERSION
@@ -81,6 +82,10 @@ static const char usage_repro[] =
     "Options:\n"
     "  -o, --output FILE   write the script to FILE (default: stdout)\n"
     "      --no-shrink     keep the input as it is\n"
+    "      --diff STACK    FILE is a fuzz_diff input (fuzz_diff_lwip): write\n"
+    "                      the reference's side as a script that --target\n"
+    "                      ref passes and --target STACK fails where the\n"
+    "                      two differ (plugins/sd_ref.so, sd_STACK.so)\n"
     "  -h, --help          show this help and exit\n"
     "\n"
     "Exit status: 0 reproduced (or no oracle fails and the run was written\n"
@@ -1674,10 +1679,12 @@ static int cmd_repro(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-shrink", no_argument, NULL, 'S' },
+		{ "diff", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
+	const char *diff = NULL;
 	bool do_shrink = true;
 	int ch;
 
@@ -1690,6 +1697,9 @@ static int cmd_repro(int argc, char **argv)
 			break;
 		case 'S':
 			do_shrink = false;
+			break;
+		case 'D':
+			diff = optarg;
 			break;
 		case 'h':
 			fputs(usage_repro, stdout);
@@ -1707,6 +1717,9 @@ static int cmd_repro(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("repro", "one FILE at a time, got '%s' too",
 		                   argv[optind + 1]);
+	if (diff)
+		return repro_diff_main(diff, argv[optind], out, do_shrink,
+		                       stderr);
 	return repro_main(argv[optind], out, do_shrink, stderr);
 }
 
