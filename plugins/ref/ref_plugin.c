@@ -313,16 +313,67 @@ static bool ref_cfg_addr(const struct sd_plugin_addr *a, int want,
 
 /* ---- Instance -------------------------------------------------------- */
 
+/*
+ * One destroyed instance kept for the next create(), with its buffers: a
+ * differential fuzzer creates and destroys thousands of instances a second,
+ * and under ASan a fresh megabyte of buffers each time (malloc, poisoning,
+ * quarantine) cost more than the run itself. Nothing of the old instance
+ * survives but allocated memory: create() clears the record, and the stack
+ * never reads a buffer byte it did not write. Calls come from one thread
+ * (stack_plugin.h).
+ */
+static struct sd_ref *ref_spare;
+
+static void ref_free(struct sd_ref *r)
+{
+	free(r->q);
+	free(r->bufmem);
+	free(r->outdata);
+	free(r);
+}
+
 static void ref_destroy(void *inst)
 {
 	struct sd_ref *r = inst;
 
 	if (!r)
 		return;
-	free(r->q);
-	free(r->bufmem);
-	free(r->outdata);
-	free(r);
+	if (ref_spare == NULL && r->bufmem && r->outdata) {
+		ref_spare = r;
+		return;
+	}
+	ref_free(r);
+}
+
+/* The spare goes when the module is unloaded (dlclose) or the process ends. */
+__attribute__((destructor)) static void ref_spare_free(void)
+{
+	if (ref_spare != NULL)
+		ref_free(ref_spare);
+	ref_spare = NULL;
+}
+
+/* A cleared instance, with the buffers of the spare one when there is one. */
+static struct sd_ref *ref_alloc(void)
+{
+	struct sd_ref *r = ref_spare;
+	uint8_t *bufmem, *outdata;
+	struct sd_ref_qpkt *q;
+	size_t q_cap;
+
+	if (r == NULL)
+		return calloc(1, sizeof(*r));
+	ref_spare = NULL;
+	bufmem = r->bufmem;
+	outdata = r->outdata;
+	q = r->q;
+	q_cap = r->q_cap;
+	memset(r, 0, sizeof(*r));
+	r->bufmem = bufmem;
+	r->outdata = outdata;
+	r->q = q;
+	r->q_cap = q_cap;
+	return r;
 }
 
 static int ref_create(void **inst, const struct sd_plugin_config *cfg,
@@ -347,7 +398,7 @@ static int ref_create(void **inst, const struct sd_plugin_config *cfg,
 		         cfg->profile);
 		return -1;
 	}
-	r = calloc(1, sizeof(*r));
+	r = ref_alloc();
 	if (!r) {
 		snprintf(why, why_n, "ref: out of memory");
 		return -1;
@@ -378,9 +429,11 @@ static int ref_create(void **inst, const struct sd_plugin_config *cfg,
 		ref_destroy(r);
 		return 1; /* a setting this plugin does not have: skip */
 	}
-	r->bufmem =
-	    malloc((size_t)SD_REF_SLOTS * (SD_REF_RX_BYTES + SD_REF_TX_BYTES));
-	r->outdata = malloc(SD_REF_OUT_DATA);
+	if (!r->bufmem)
+		r->bufmem = malloc((size_t)SD_REF_SLOTS *
+		                   (SD_REF_RX_BYTES + SD_REF_TX_BYTES));
+	if (!r->outdata)
+		r->outdata = malloc(SD_REF_OUT_DATA);
 	if (!r->bufmem || !r->outdata) {
 		ref_destroy(r);
 		snprintf(why, why_n, "ref: out of memory");
