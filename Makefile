@@ -14,6 +14,9 @@
 #                      target FUZZ_SECONDS (60) on a copy of its corpus,
 #                      merge new inputs into corpus/<target>/; fails with
 #                      the crash file's path when a target crashes
+#   make fuzz-diff     fuzz_diff_lwip (lwIP against the reference) for
+#                      DIFF_SECONDS (600) in fork mode; lwIP's crashes and
+#                      one input per difference signature are kept
 #   make fuzz-afl      AFL++ build in build-afl/, one afl-fuzz per core
 #                      (-M main, -S secN) on build-afl/sync for AFL_SECONDS
 #                      (60) on AFL_TARGET (fuzz_conn); installs afl++ (root)
@@ -42,7 +45,7 @@ C_FILES   = $(shell find $(SRC_DIRS) -name '*.[ch]' -type f 2>/dev/null | sort)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build test run bench format format-check clean requirements \
-        fuzz fuzz-smoke fuzz-afl coverage
+        fuzz fuzz-smoke fuzz-afl fuzz-diff coverage
 
 all: build
 
@@ -170,6 +173,48 @@ fuzz: deps
 	        "$$((after - before)) new inputs merged into corpus/$$t"; \
 	done; \
 	exit $$rc
+
+# The differential campaign (issue 8): fuzz_diff_lwip drives lwIP and the
+# reference with the same records and reports where they differ
+# (fuzz/DIFF.md). It runs for DIFF_SECONDS (600) in libFuzzer's fork mode
+# (DIFF_JOBS workers, default 1, -ignore_crashes=1), so that an lwIP
+# assertion (an abort, a finding of its own) is saved under
+# $(FUZZ_BUILD)/fuzz-diff/crash/ and the campaign goes on; the first input
+# of each new difference signature goes to $(FUZZ_BUILD)/fuzz-diff/sigs/.
+# `build/shakedown repro --diff lwip FILE` turns either into a .pkt. New
+# inputs are merged into corpus/fuzz_diff_lwip/ (FUZZ_MERGE=0: not). Not
+# part of make fuzz: its findings are lwIP's, and it needs liblwip-dev.
+DIFF_SECONDS ?= 600
+DIFF_JOBS    ?= 1
+fuzz-diff: deps
+	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \
+	    -DSHAKEDOWN_TESTS=OFF
+	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_diff_lwip
+	@bin=$(FUZZ_BUILD)/fuzz/fuzz_diff_lwip; w=$(FUZZ_BUILD)/fuzz-diff; \
+	if [ ! -x $$bin ]; then \
+	    echo "make fuzz-diff: $$bin was not built (liblwip-dev missing?" \
+	        "apt-get install -y liblwip-dev)" >&2; exit 1; \
+	fi; \
+	rm -rf $$w; mkdir -p $$w/corpus $$w/crash $$w/sigs; \
+	cp corpus/fuzz_diff_lwip/* $$w/corpus/; \
+	echo "make fuzz-diff: $(DIFF_SECONDS) s, $(DIFF_JOBS) job(s) (log: $$w/log)"; \
+	FUZZ_DIFF_SAVE=$$w/sigs $$bin -fork=$(DIFF_JOBS) -ignore_crashes=1 \
+	    -max_total_time=$(DIFF_SECONDS) -print_final_stats=1 \
+	    $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) -dict=fuzz/fuzz_diff_lwip.dict \
+	    -max_len=512 -artifact_prefix=$$w/crash/ $$w/corpus \
+	    >$$w/log 2>&1 || { tail -n 5 $$w/log >&2; exit 1; }; \
+	before=$$(ls corpus/fuzz_diff_lwip | wc -l); \
+	if [ "$(FUZZ_MERGE)" = 1 ]; then \
+	    $$bin -merge=1 -max_len=512 corpus/fuzz_diff_lwip $$w/corpus \
+	        >$$w/merge.log 2>&1 || exit 1; \
+	fi; \
+	after=$$(ls corpus/fuzz_diff_lwip | wc -l); \
+	grep -E '^#[0-9]+: cov' $$w/log | tail -n 1; \
+	echo "make fuzz-diff: $$(ls $$w/crash | wc -l) lwIP crash(es) in" \
+	    "$$w/crash, $$(ls $$w/sigs | wc -l) difference signature(s) in" \
+	    "$$w/sigs, $$((after - before)) new inputs merged into" \
+	    "corpus/fuzz_diff_lwip"
 
 # Coverage-guided fuzzing with AFL++ (afl-clang-fast, persistent mode through
 # its libFuzzer driver): builds afl_<AFL_TARGET> in AFL_BUILD, then runs
