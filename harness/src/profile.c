@@ -30,40 +30,52 @@ enum kind {
 	K_BOOL,    /* yes or no */
 	K_UINT,    /* a whole number, 0 to 10^9 */
 	K_OPTIONS, /* a packetdrill option list "<mss 1460,...>" or "none" */
-	K_ECN,     /* yes (asks and accepts), accept (when asked) or no */
+	K_CHOICE,  /* one of the words of the key's 'choices' */
 };
+
+/* ecn: yes (asks and accepts), accept (when asked) or no. */
+static const char *const ecn_choices[] = { "yes", "accept", "no", NULL };
+/* ack_every_second: what the every-second-segment ACK rule counts. */
+static const char *const ack_choices[] = { "full", "any", NULL };
 
 /* Every key a profile may declare (README.md of conformance/profiles). */
 static const struct {
 	const char *key;
 	enum kind kind;
+	const char *const *choices; /* K_CHOICE: the words, NULL-ended */
 } keys[] = {
-	{ "target", K_WORD },
-	{ "stack", K_WORD },
-	{ "description", K_TEXT },
-	{ "rfc5961", K_BOOL },
-	{ "legacy", K_BOOL },
-	{ "rfc1337", K_BOOL },
-	{ "ecn", K_ECN },
-	{ "challenge_ack_limit", K_UINT },
-	{ "challenge_ack_window_s", K_UINT },
-	{ "initial_window", K_WORD },
-	{ "delayed_ack_max_ms", K_UINT },
-	{ "quick_ack", K_BOOL },
-	{ "push_extra", K_BOOL },
-	{ "rto_initial_ms", K_UINT },
-	{ "rto_min_ms", K_UINT },
-	{ "rto_max_s", K_UINT },
-	{ "syn_rto_after_loss_s", K_UINT },
-	{ "syn_retries", K_UINT },
-	{ "syn_give_up_s", K_UINT },
-	{ "synack_retries", K_UINT },
-	{ "synack_give_up_s", K_UINT },
-	{ "msl_s", K_UINT },
-	{ "time_wait_s", K_UINT },
-	{ "timer_slack_pct", K_UINT },
-	{ "syn_options", K_OPTIONS },
-	{ "synack_options", K_OPTIONS },
+	{ "target", K_WORD, NULL },
+	{ "stack", K_WORD, NULL },
+	{ "description", K_TEXT, NULL },
+	{ "rfc5961", K_BOOL, NULL },
+	{ "legacy", K_BOOL, NULL },
+	{ "rfc1337", K_BOOL, NULL },
+	{ "ecn", K_CHOICE, ecn_choices },
+	{ "timestamps", K_BOOL, NULL },
+	{ "sack", K_BOOL, NULL },
+	{ "timewait_reopen", K_BOOL, NULL },
+	{ "challenge_ack_limit", K_UINT, NULL },
+	{ "challenge_ack_window_s", K_UINT, NULL },
+	{ "initial_window", K_WORD, NULL },
+	{ "delayed_ack_max_ms", K_UINT, NULL },
+	{ "quick_ack", K_BOOL, NULL },
+	{ "ack_every_second", K_CHOICE, ack_choices },
+	{ "push_extra", K_BOOL, NULL },
+	{ "rto_initial_ms", K_UINT, NULL },
+	{ "rto_min_ms", K_UINT, NULL },
+	{ "rto_max_s", K_UINT, NULL },
+	{ "syn_rto_after_loss_s", K_UINT, NULL },
+	{ "syn_retries", K_UINT, NULL },
+	{ "syn_give_up_s", K_UINT, NULL },
+	{ "synack_retries", K_UINT, NULL },
+	{ "synack_give_up_s", K_UINT, NULL },
+	{ "msl_s", K_UINT, NULL },
+	{ "time_wait_s", K_UINT, NULL },
+	{ "timer_slack_pct", K_UINT, NULL },
+	{ "timer_tick_ms", K_UINT, NULL },
+	{ "default_ttl", K_UINT, NULL },
+	{ "syn_options", K_OPTIONS, NULL },
+	{ "synack_options", K_OPTIONS, NULL },
 };
 
 static int find_key(const char *k)
@@ -158,6 +170,26 @@ static int check_options(struct lp *l, const char *at, const char *val)
 	return 0;
 }
 
+/* Checks that val is one of the words of choices ("a, b or c"). */
+static int check_choice(struct lp *l, const char *at, const char *key,
+                        const char *const *choices, const char *val)
+{
+	char list[PROFILE_VAL_MAX];
+	size_t off = 0, n = 0;
+
+	for (n = 0; choices[n] != NULL; n++)
+		if (strcmp(val, choices[n]) == 0)
+			return 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		                        i == 0       ? ""
+		                        : i + 1 == n ? " or "
+		                                     : ", ",
+		                        choices[i]);
+	return err(l, at, "expected %s for '%s', got '%s'", list, key, val);
+}
+
 static int key_line(struct profile *p, struct lp *l)
 {
 	char key[PROFILE_KEY_MAX + 8], val[PROFILE_VAL_MAX + 8];
@@ -208,13 +240,9 @@ static int key_line(struct profile *p, struct lp *l)
 			           "'%s'",
 			           key, val);
 		break;
-	case K_ECN:
-		if (strcmp(val, "yes") != 0 && strcmp(val, "accept") != 0 &&
-		    strcmp(val, "no") != 0)
-			return err(l, vat,
-			           "expected yes, accept or no for '%s', got "
-			           "'%s'",
-			           key, val);
+	case K_CHOICE:
+		if (check_choice(l, vat, key, keys[k].choices, val) != 0)
+			return -1;
 		break;
 	case K_UINT: {
 		char *e;

@@ -22,7 +22,11 @@
  * (packetdrill adjusts later relative times the same way). The ends of
  * ranges and of blocking calls written with '+' count from the previous
  * event, like their starts. run_opts.tolerance_us widens every window on
- * both sides; the reference target runs with 0: exact virtual times.
+ * both sides; the reference target runs with 0: exact virtual times. On a
+ * virtual clock, the profile's timer_tick_ms widens by one tick, on the
+ * late side, the window of an outbound segment or of a call's return due
+ * after the latest inbound packet, call or command (what a timer does),
+ * for stacks whose timers count ticks (struct runner, tick_us).
  *
  * Sequence numbers. The script side's ISN is RUN_REMOTE_ISN (0): inbound
  * sequence numbers are sent as written, as packetdrill does, and the
@@ -145,6 +149,20 @@ struct runner {
 	 * and its placement the sender's; one the script writes must come).
 	 */
 	bool push_extra;
+	/*
+	 * The profile's "timer_tick_ms", on a virtual clock only (a real
+	 * one has --tolerance-us): a stack whose timers count whole ticks
+	 * (lwIP: 500 ms) fires one at the first tick at or after it is due,
+	 * so a segment a timer sends, or a call whose outcome a timer
+	 * decides, may come up to one tick after its window. Such an event
+	 * is due after the latest inbound packet, call or command
+	 * (cause_us): what a stack does at once in answer to those keeps
+	 * its exact window. 0 for the reference: its timers fire at exact
+	 * virtual times.
+	 */
+	uint64_t tick_us;
+	uint64_t cause_us; /* when the latest inbound packet, call or
+	                      command happened */
 	struct run_pending pend;
 	/* Wire inference of the edges (infer.h); NULL when not wanted. */
 	struct sd_infer *inf;
@@ -1413,6 +1431,7 @@ static void ev_inbound(struct runner *x, const struct script_event *ev)
 		start = x->ops->now_us(x->t);
 	if (reach(x, start, ev->line) != 0)
 		return;
+	x->cause_us = x->ops->now_us(x->t);
 	if (sp->is_icmp) {
 		ev_icmp(x, ev, start);
 		return;
@@ -1738,6 +1757,8 @@ static void ev_outbound(struct runner *x, const struct script_event *ev)
 	if (!timed) {
 		start = lo = x->ops->now_us(x->t);
 		hi = lo + look;
+	} else if (x->tick_us > 0 && start > x->cause_us) {
+		hi += x->tick_us; /* sent by a timer of a tick-based stack */
 	}
 	pend_check(x, start);
 	if (x->failed)
@@ -1848,7 +1869,7 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 {
 	const struct script_syscall *sc = &ev->u.sys;
 	struct target_sysret got;
-	uint64_t start, lo, hi, expect, tol = x->o->tolerance_us;
+	uint64_t start, lo, hi, expect, cause, tol = x->o->tolerance_us;
 	char call[160];
 	struct diag d;
 	int rc;
@@ -1857,6 +1878,8 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 		start = x->ops->now_us(x->t);
 	if (reach(x, start, ev->line) != 0)
 		return;
+	cause = x->cause_us;
+	x->cause_us = x->ops->now_us(x->t);
 	fmt_call(x->s, sc, call, sizeof(call));
 	/*
 	 * In real time a call that returns at once can come back after the
@@ -1895,6 +1918,10 @@ static void ev_syscall(struct runner *x, const struct script_event *ev)
 	                           : start;
 	lo = expect > tol ? expect - tol : 0;
 	hi = expect + tol;
+	/* Due after the latest packet or call: a timer of a tick-based
+	 * stack may decide its outcome (a read that reports ETIMEDOUT). */
+	if (x->tick_us > 0 && expect > cause)
+		hi += x->tick_us;
 	diag_clear(&d);
 	sd_infer_call(x->inf, x->ops->now_us(x->t), x->s, sc);
 	rc = x->ops->syscall(x->t, x->s, ev, &got, &d);
@@ -1939,6 +1966,7 @@ static void ev_command(struct runner *x, const struct script_event *ev)
 		start = x->ops->now_us(x->t);
 	if (reach(x, start, ev->line) != 0)
 		return;
+	x->cause_us = x->ops->now_us(x->t);
 	if (!cmd)
 		cmd = "";
 	diag_clear(&d);
@@ -2112,6 +2140,12 @@ int run_script(const struct script *s, const struct run_opts *o_in,
 		    o->profile ? profile_get(o->profile, "push_extra") : NULL;
 
 		x->push_extra = pe != NULL && strcmp(pe, "yes") == 0;
+	}
+	if (x->ops->virtual_clock && o->profile != NULL) {
+		const char *tk = profile_get(o->profile, "timer_tick_ms");
+
+		/* The profile parser checked it: a whole number. */
+		x->tick_us = tk ? strtoull(tk, NULL, 10) * 1000u : 0;
 	}
 	x->stack_port = o->topts.addrs.stack_port;
 	/*

@@ -56,6 +56,7 @@ struct pl_sock {
 	int h;         /* the plugin's handle */
 	bool nonblock; /* O_NONBLOCK: the harness's, never the plugin's */
 	bool bound; /* bind() done (by the script or before listen/connect) */
+	struct sd_plugin_addr peer; /* what connect() was given */
 };
 
 enum pl_call {
@@ -718,8 +719,16 @@ static int try_connect(struct target *t, int fd, struct target_sysret *r)
 	e = so_error(t, k);
 	if (e)
 		return sys_err(t, r, e);
-	if ((m & POLLOUT) && !(m & POLLERR))
+	if ((m & POLLOUT) && !(m & POLLERR)) {
+		/*
+		 * The application's connect() returned 0: tell the plugin
+		 * with the call a non-blocking caller makes (Linux: the
+		 * outcome once, 0 here), so that a later connect() on the
+		 * socket is EISCONN as on the ref target.
+		 */
+		(void)t->p->connect(t->inst, k->h, &k->peer);
 		return sys_ok(t, r, 0);
+	}
 	return sys_err(t, r, ECONNREFUSED);
 }
 
@@ -735,6 +744,7 @@ static int sys_connect(struct target *t, const struct script *s,
 	if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a, &port) < 0)
 		return bad_arg(d, s, ev, 1);
 	pl_addr(&pa, &a, port);
+	k->peer = pa;
 	rc = t->p->connect(t->inst, k->h, &pa);
 	if (rc == 0)
 		return sys_ok(t, r, 0);

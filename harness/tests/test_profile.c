@@ -3,7 +3,9 @@
  * Tests of the target profile parser (harness/src/profile.c): the format,
  * its errors with file:line:col, "// requires:" look-ups and deviation
  * matching; and of the report's DEVIATES outcome and closing lines. Also
- * parses every shipped profile in conformance/profiles/.
+ * parses every shipped profile in conformance/profiles/, and runs the
+ * reference with a timer_tick_ms (the runner's tolerance for tick-based
+ * stacks).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,8 @@
 #include "shakedown/profile.h"
 #include "shakedown/report.h"
 #include "shakedown/run.h"
+#include "shakedown/script.h"
+#include "shakedown/target.h"
 
 static const char good[] =
     "# comment\n"
@@ -119,6 +123,9 @@ static void test_profile_errors_name_file_line_col(void **state)
 	expect_error("target = ref\necn = on\n",
 	             "pf:2:7: error: expected yes, accept or no for 'ecn', "
 	             "got 'on'");
+	expect_error("target = ref\nack_every_second = half\n",
+	             "pf:2:20: error: expected full or any for "
+	             "'ack_every_second', got 'half'");
 	expect_error("target = two words\n",
 	             "pf:1:13: error: expected one word for 'target', got "
 	             "'two words'");
@@ -159,8 +166,17 @@ static void test_profile_errors_name_file_line_col(void **state)
 
 static void test_profile_shipped_files_parse(void **state)
 {
-	static const char *const names[] = { "ref", "ref-legacy", "ref-ecn",
-		                             "linux" };
+	static const char *const names[] = { "ref",     "ref-legacy",
+		                             "ref-ecn", "ref-rfc5961",
+		                             "linux",   "lwip" };
+	/* Keys vectors require: every target must say where it stands. */
+	static const char *const keys[] = {
+		"rfc5961",         "legacy",
+		"rfc1337",         "ecn",
+		"timestamps",      "sack",
+		"timewait_reopen", "ack_every_second",
+		"timer_tick_ms",   "default_ttl",
+	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -175,6 +191,10 @@ static void test_profile_shipped_files_parse(void **state)
 			diag_print(&d, stderr);
 			fail();
 		}
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (profile_get(&p, keys[k]) == NULL)
+				fail_msg("profile %s declares no %s", names[i],
+				         keys[k]);
 		profile_free(&p);
 	}
 }
@@ -195,6 +215,64 @@ static void test_profile_find_by_name_and_target(void **state)
 	assert_int_equal(profile_find("/no/such/file", "ref", path,
 	                              sizeof(path)),
 	                 -1);
+}
+
+/*
+ * timer_tick_ms: on a virtual clock, a segment due after the latest
+ * inbound packet or call (a timer's) may come up to one tick late; one due
+ * at that instant (an answer) keeps its exact time. The reference sends
+ * the delayed ACK of 100 octets 200 ms after them.
+ */
+static int run_with_tick(const char *expect_ack, const char *tick_ms)
+{
+	char text[1024], prof[128];
+	struct script s;
+	struct profile p = { 0 };
+	struct run_result r;
+	struct run_opts o;
+	struct diag d;
+	int outcome;
+
+	snprintf(text, sizeof(text),
+	         "0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+	         "+0  setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"
+	         "+0  bind(3, ..., ...) = 0\n"
+	         "+0  listen(3, 1) = 0\n"
+	         "+0  < S 0:0(0) win 65535 <mss 1000>\n"
+	         "+0  > S. 0:0(0) ack 1 <mss 1460>\n"
+	         "+.1 < . 1:1(0) ack 1 win 65535\n"
+	         "+0  accept(3, ..., ...) = 4\n"
+	         "+.1 < P. 1:101(100) ack 1 win 65535\n"
+	         "%s > . 1:1(0) ack 101\n",
+	         expect_ack);
+	snprintf(prof, sizeof(prof), "target = ref\ntimer_tick_ms = %s\n",
+	         tick_ms);
+	memset(&s, 0, sizeof(s));
+	diag_clear(&d);
+	assert_int_equal(script_parse(&s, "t.pkt", text, strlen(text), &d), 0);
+	assert_int_equal(profile_parse(&p, "tick", prof, strlen(prof), &d), 0);
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.target = &target_ref_ops;
+	o.profile = &p;
+	assert_int_equal(run_script(&s, &o, &r), 0);
+	outcome = (int)r.outcome;
+	run_result_free(&r);
+	script_free(&s);
+	profile_free(&p);
+	return outcome;
+}
+
+static void test_run_timer_tick_widens_timer_segments_only(void **state)
+{
+	(void)state;
+	/* Due 100 ms after the data, sent after 200 ms. */
+	assert_int_equal(run_with_tick("+.1", "0"), RUN_FAIL);
+	assert_int_equal(run_with_tick("+.1", "50"), RUN_FAIL);
+	assert_int_equal(run_with_tick("+.1", "150"), RUN_PASS);
+	assert_int_equal(run_with_tick("+.2", "0"), RUN_PASS);
+	/* Due with the data: an answer, whatever the tick. */
+	assert_int_equal(run_with_tick("+0", "500"), RUN_FAIL);
 }
 
 /* The report: DEVIATES apart from failures, and the closing lines. */
@@ -296,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_profile_errors_name_file_line_col),
 		cmocka_unit_test(test_profile_shipped_files_parse),
 		cmocka_unit_test(test_profile_find_by_name_and_target),
+		cmocka_unit_test(
+		    test_run_timer_tick_widens_timer_segments_only),
 		cmocka_unit_test(test_report_deviates),
 		cmocka_unit_test(
 		    test_report_no_deviation_line_without_deviations),
