@@ -27,7 +27,11 @@
 # exec/s depends on the inputs a run happens to pick, by up to 15% from
 # one random seed to another), JOBS (parallel compiles, default 2), CMAKE
 # (default cmake), BENCH_FUZZ_CFLAGS (CMAKE_C_FLAGS of both builds; the
-# flags of fuzz/CMakeLists.txt come after them and win over them).
+# flags of fuzz/CMakeLists.txt come after them and win over them), RUNDIR
+# (where the runs' corpus copies live, default WORKDIR: e.g. /dev/shm keeps
+# libFuzzer's corpus writes off the disk; from the seeds, fuzz_conn adds
+# or shrinks a few hundred files a second, and on a disk that other
+# fuzzers churn, creating them took up to 30% of a run's time).
 set -u
 
 secs=20
@@ -63,7 +67,13 @@ if [ -z "$work" ]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/bench_fuzz.XXXXXX") || exit 2
 	cleanup=$work
 fi
-trap '[ -n "$cleanup" ] && rm -rf "$cleanup"' EXIT
+runs=$work
+if [ -n "${RUNDIR:-}" ]; then
+	runs=$(mktemp -d "$RUNDIR/bench_fuzz.XXXXXX") || exit 2
+	cleanup="$cleanup $runs"
+fi
+# shellcheck disable=SC2086 # two directories or one
+trap '[ -n "$cleanup" ] && rm -rf $cleanup' EXIT
 trap 'exit 2' INT TERM
 mkdir -p "$work" || exit 2
 pin=
@@ -112,7 +122,7 @@ fi
 run() {
 	bin=$1
 	t=$2
-	r=$work/run-$b-$t
+	r=$runs/run-$b-$t
 	rm -rf "$r"
 	mkdir -p "$r/corpus" "$r/crash"
 	if [ -d "$root/corpus/$t" ]; then

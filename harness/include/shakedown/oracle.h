@@ -77,9 +77,11 @@ struct sd_oracle {
 	enum tcp_state before[SD_ORACLE_SLOTS];
 	/* Optional: print each state change to stderr. */
 	bool debug;
-	/* Optional: each emitted segment as an IP packet (the oracle
-	 * writes it to parse it back), e.g. to quote in ICMP errors. */
-	void (*emitted)(void *ctx, const uint8_t *pkt, size_t len);
+	/* Optional: each emitted segment as the oracle serialized it to
+	 * parse it back, its tl TCP bytes (from os->tuple.laddr to
+	 * os->tuple.raddr), e.g. to quote in ICMP errors. */
+	void (*emitted)(void *ctx, const struct tcp_out_seg *os,
+	                const uint8_t *tcp, size_t tl);
 	void *ctx;
 	uint8_t scratch[TCP_IP6_HDR + TCP_HDR_MAX + 65536];
 	bool failed;
