@@ -31,37 +31,55 @@ STD="-std=c11"
 rm -rf "$BUILD"
 mkdir -p "$BUILD/tcpref" "$BUILD/core" "$BUILD/fuzz" "$OUT"
 
-# lib NAME SRCDIR FLAGS...: compiles SRCDIR/*.c (but main.c) with $CC
-# $CFLAGS and FLAGS into $BUILD/NAME/, then archives lib NAME.a.
+# lib NAME SRCDIR FLAGS...: compiles SRCDIR/*.c (but the CLI's own files,
+# which link fuzz drivers) with $CC $CFLAGS and FLAGS into $BUILD/NAME/,
+# then archives lib NAME.a. Fails when a compile fails.
 lib() {
-	local name=$1 dir=$2 src obj
+	local name=$1 dir=$2 src obj pid pids="" rc=0
 	shift 2
+	mkdir -p "$BUILD/$name"
 	for src in "$dir"/*.c; do
-		case $(basename "$src") in main.c | repro.c) continue ;; esac
+		case $(basename "$src") in main.c | repro.c | repro_diff.c) continue ;; esac
 		obj=$BUILD/$name/$(basename "$src" .c).o
 		$CC $CFLAGS $STD "$@" -c "$src" -o "$obj" &
+		pids="$pids $!"
 	done
-	wait_all
+	for pid in $pids; do
+		wait "$pid" || rc=1
+	done
+	[ "$rc" = 0 ] || { echo "build.sh: compiling $dir failed" >&2; exit 1; }
 	ar rcs "$BUILD/lib$name.a" "$BUILD/$name"/*.o
 }
 
-# Waits for every background compile; fails if one did.
-wait_all() {
-	local pid rc=0
-	for pid in $(jobs -p); do
-		wait "$pid" || rc=1
-	done
-	return $rc
-}
+# LEAN (fuzz/CMakeLists.txt): with libFuzzer's instrumentation, fuzz_conn
+# and fuzz_pair and the libraries they drive are built without compare
+# tracing, stack-depth and indirect-call instrumentation, and without the
+# functions of fuzz/lean.ignorelist; same coverage in equal time, 1.6 to 2
+# times the executions. Other engines get the plain build.
+LEAN=""
+case " $CFLAGS " in
+*fuzzer-no-link*)
+	LEAN="-fno-sanitize-coverage=trace-cmp,stack-depth,indirect-calls"
+	LEAN="$LEAN -fsanitize-coverage-ignorelist=$ROOT/fuzz/lean.ignorelist"
+	;;
+esac
 
 # The reference stack: freestanding, no malloc builtins (stack/CMakeLists).
 lib tcpref "$ROOT/stack/src" -I"$ROOT/stack/include" -I"$ROOT/stack/src" \
 	-ffreestanding -fno-builtin-malloc
 # The harness core (the script parser of fuzz_script lives there).
-lib core "$ROOT/harness/src" -D_GNU_SOURCE \
-	-DSHAKEDOWN_PROFILE_DIR="\"$ROOT/conformance/profiles\"" \
-	-I"$ROOT/harness/include" -I"$ROOT/harness/src" -I"$ROOT/stack/include" \
-	$(pkg-config --cflags libpcap 2>/dev/null || true)
+COREFLAGS="-D_GNU_SOURCE -DSHAKEDOWN_PROFILE_DIR=\"$ROOT/conformance/profiles\""
+COREFLAGS="$COREFLAGS -I$ROOT/harness/include -I$ROOT/harness/src"
+COREFLAGS="$COREFLAGS -I$ROOT/stack/include $(pkg-config --cflags libpcap 2>/dev/null || true)"
+# shellcheck disable=SC2086
+lib core "$ROOT/harness/src" $COREFLAGS
+if [ -n "$LEAN" ]; then
+	# shellcheck disable=SC2086
+	lib tcpref_lean "$ROOT/stack/src" -I"$ROOT/stack/include" \
+		-I"$ROOT/stack/src" -ffreestanding -fno-builtin-malloc $LEAN
+	# shellcheck disable=SC2086
+	lib core_lean "$ROOT/harness/src" $COREFLAGS $LEAN
+fi
 
 for t in $TARGETS; do
 	case $t in
@@ -79,7 +97,17 @@ for t in $TARGETS; do
 		libs="$BUILD/libtcpref.a"
 		;;
 	esac
-	$CC $CFLAGS $STD $incs -c "$ROOT/fuzz/$t.c" -o "$BUILD/fuzz/$t.o"
+	lean=""
+	case $t in
+	fuzz_conn | fuzz_pair)
+		if [ -n "$LEAN" ]; then
+			lean=$LEAN
+			libs=$(echo "$libs" | sed "s#/libcore.a#/libcore_lean.a#; s#/libtcpref.a#/libtcpref_lean.a#")
+		fi
+		;;
+	esac
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $STD $incs $lean -c "$ROOT/fuzz/$t.c" -o "$BUILD/fuzz/$t.o"
 	# Linked with $CXX: some engines' $LIB_FUZZING_ENGINE is C++.
 	$CXX $CXXFLAGS "$BUILD/fuzz/$t.o" -o "$OUT/$t" $LIB_FUZZING_ENGINE $libs
 
