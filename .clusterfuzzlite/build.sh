@@ -70,6 +70,9 @@ lib tcpref "$ROOT/stack/src" -I"$ROOT/stack/include" -I"$ROOT/stack/src" \
 # The harness core (the script parser of fuzz_script lives there).
 COREFLAGS="-D_GNU_SOURCE -DSHAKEDOWN_PROFILE_DIR=\"$ROOT/conformance/profiles\""
 COREFLAGS="$COREFLAGS -I$ROOT/harness/include -I$ROOT/harness/src"
+# target_ref.c reads the reference plugin's header (no fuzz target links
+# the ref target, so the plugin's sources stay out of the archive).
+COREFLAGS="$COREFLAGS -I$ROOT/plugins/ref"
 COREFLAGS="$COREFLAGS -I$ROOT/stack/include $(pkg-config --cflags libpcap 2>/dev/null || true)"
 # shellcheck disable=SC2086
 lib core "$ROOT/harness/src" $COREFLAGS

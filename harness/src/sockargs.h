@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  *
  * The arguments of a script's socket call as the targets that emulate the
- * calls read them (sock_ref.c, target_plugin.c): an argument's expression,
- * its integer value ("..." taking a default), the expression a value is
- * written back to, and the entries of a poll() list.
+ * calls read them (target_plugin.c, which runs the ref target too): an
+ * argument's expression, its integer value ("..." taking a default), the
+ * expression a value is written back to, and the entries of a poll() list.
  */
 #ifndef SHAKEDOWN_SOCKARGS_H
 #define SHAKEDOWN_SOCKARGS_H

@@ -25,16 +25,17 @@
 #include "shakedown/target.h"
 #include "sockargs.h"
 #include "symtab.h"
+#include "target_ref.h"
 
 #ifndef SHAKEDOWN_PLUGIN_BUILD_DIR
 #define SHAKEDOWN_PLUGIN_BUILD_DIR "build/plugins"
 #endif
 
-#define PL_FDS 32         /* script descriptors 3 .. 3 + PL_FDS - 1 */
-#define PL_FD_BASE 3      /* packetdrill scripts expect socket() = 3 */
-#define PL_POLL_MAX 8     /* pollfd entries per poll() */
-#define PL_IO_MAX 65536u  /* bytes one read() takes, one send() offers */
-#define PL_QUEUE_MAX 4096 /* sent packets waiting for the runner */
+#define PL_FDS 32              /* script descriptors 3 .. 3 + PL_FDS - 1 */
+#define PL_FD_BASE REF_FD_BASE /* socket() = 3, as scripts expect */
+#define PL_POLL_MAX 8          /* pollfd entries per poll() */
+#define PL_IO_MAX 65536u       /* bytes one read() takes, one send() offers */
+#define PL_QUEUE_MAX 4096      /* sent packets waiting for the runner */
 #define PL_STUCK_MAX                                                           \
 	1000      /* advance() calls at one time that leave a                  \
 	             deadline at or before it: a plugin bug */
@@ -84,9 +85,12 @@ struct pl_pending {
 
 struct target {
 	struct target_opts o;
-	char name[16]; /* the plugin's name, for messages */
-	void *dl;      /* dlopen() handle of the module */
+	char name[16]; /* the plugin's name */
+	char who[24];  /* messages start with it: "plugin NAME", "ref" */
+	void *dl;      /* dlopen() handle of the module; NULL when linked in */
 	const struct sd_stack_plugin *p;
+	const struct target_plugin_ext *ext; /* a built-in target's, or NULL */
+	void *x;                             /* ext's state (attach) */
 	void *inst;        /* the instance; NULL until create() succeeded */
 	uint64_t now_us;   /* the virtual clock; the plugin's is the same */
 	struct pl_qpkt *q; /* q[q_head .. q_n): sent, not yet taken */
@@ -353,9 +357,9 @@ static int pl_broken(struct target *t, struct diag *d, const char *what,
                      long rc)
 {
 	return diag_set(d, "", 0, 0, NULL, 0,
-	                "plugin %s: %s returned %ld, which stack_plugin.h "
+	                "%s: %s returned %ld, which stack_plugin.h "
 	                "does not allow",
-	                t->name, what, rc);
+	                t->who, what, rc);
 }
 
 static void pl_addr(struct sd_plugin_addr *pa, const struct tcp_addr *a,
@@ -380,9 +384,9 @@ static int pl_drain(struct target *t, struct diag *d)
 			return 0;
 		if (n == -EMSGSIZE)
 			return diag_set(d, "", 0, 0, NULL, 0,
-			                "plugin %s: a packet longer than %u "
+			                "%s: a packet longer than %u "
 			                "bytes (output() said -EMSGSIZE)",
-			                t->name, (unsigned)sizeof(t->pkt));
+			                t->who, (unsigned)sizeof(t->pkt));
 		if (n < 0 || (size_t)n > sizeof(t->pkt))
 			return pl_broken(t, d, "output()", n);
 		if (t->q_head > 0 && t->q_head == t->q_n) {
@@ -394,11 +398,10 @@ static int pl_drain(struct target *t, struct diag *d)
 			t->q_head = 0;
 		}
 		if (t->q_n - t->q_head >= PL_QUEUE_MAX)
-			return diag_set(
-			    d, "", 0, 0, NULL, 0,
-			    "plugin %s: the stack sent more than %d "
-			    "packets that no script line took",
-			    t->name, PL_QUEUE_MAX);
+			return diag_set(d, "", 0, 0, NULL, 0,
+			                "%s: the stack sent more than %d "
+			                "packets that no script line took",
+			                t->who, PL_QUEUE_MAX);
 		if (t->q_n == t->q_cap) {
 			size_t cap = t->q_cap ? t->q_cap * 2 : 16;
 			struct pl_qpkt *q = realloc(t->q, cap * sizeof(*q));
@@ -422,6 +425,29 @@ static int pl_drain(struct target *t, struct diag *d)
 }
 
 static int pl_try_pending(struct target *t, struct diag *d);
+
+/* A step begins, for a built-in target's extension (its oracle). */
+static void pl_begin(struct target *t, enum sd_step step, const uint8_t *pkt,
+                     size_t len)
+{
+	if (t->ext && t->ext->begin)
+		t->ext->begin(t->x, step, pkt, len);
+}
+
+/* The step ended: 0, or -1 with *d when the extension objects. */
+static int pl_end(struct target *t, struct diag *d)
+{
+	return t->ext && t->ext->end ? t->ext->end(t->x, d) : 0;
+}
+
+/* The application's step: the blocked call tried again. */
+static int pl_app_step(struct target *t, struct diag *d)
+{
+	pl_begin(t, SD_STEP_APP, NULL, 0);
+	if (pl_try_pending(t, d) != 0)
+		return -1;
+	return pl_end(t, d);
+}
 
 /* The next time something happens: a plugin timer or a poll() timeout. */
 static uint64_t pl_deadline(const struct target *t)
@@ -447,20 +473,21 @@ static int pl_step(struct target *t, uint64_t at, unsigned *stuck,
 		*stuck = 0;
 	} else if (++*stuck > PL_STUCK_MAX) {
 		return diag_set(d, "", 0, 0, NULL, 0,
-		                "plugin %s: next_deadline() stays at %llu us "
+		                "%s: next_deadline() stays at %llu us "
 		                "after advance(%llu) ran its timers",
-		                t->name,
+		                t->who,
 		                (unsigned long long)t->p->next_deadline(
 		                    t->inst),
 		                (unsigned long long)t->now_us);
 	}
+	pl_begin(t, SD_STEP_TIME, NULL, 0);
 	t->p->advance(t->inst, t->now_us);
-	if (pl_drain(t, d) != 0)
+	if (pl_end(t, d) != 0 || pl_drain(t, d) != 0)
 		return -1;
-	return pl_try_pending(t, d);
+	return pl_app_step(t, d);
 }
 
-static int pl_advance_to(struct target *t, uint64_t t_us, struct diag *d)
+int target_plugin__advance_to(struct target *t, uint64_t t_us, struct diag *d)
 {
 	unsigned stuck = 0;
 
@@ -477,8 +504,8 @@ static int pl_advance_to(struct target *t, uint64_t t_us, struct diag *d)
 	return 0;
 }
 
-static int pl_recv(struct target *t, uint64_t deadline_us, struct target_pkt *p,
-                   struct diag *d)
+int target_plugin__recv(struct target *t, uint64_t deadline_us,
+                        struct target_pkt *p, struct diag *d)
 {
 	unsigned stuck = 0;
 
@@ -513,13 +540,14 @@ static int pl_recv(struct target *t, uint64_t deadline_us, struct target_pkt *p,
 	}
 }
 
-static int pl_inject(struct target *t, const uint8_t *pkt, size_t len,
-                     struct diag *d)
+int target_plugin__inject(struct target *t, const uint8_t *pkt, size_t len,
+                          struct diag *d)
 {
+	pl_begin(t, SD_STEP_SEG, pkt, len);
 	t->p->input(t->inst, pkt, len);
-	if (pl_drain(t, d) != 0)
+	if (pl_end(t, d) != 0 || pl_drain(t, d) != 0)
 		return -1;
-	return pl_try_pending(t, d);
+	return pl_app_step(t, d);
 }
 
 /* ---- Descriptors ----------------------------------------------------- */
@@ -574,8 +602,11 @@ static void bind_default(struct target *t, struct pl_sock *k)
  * An option the plugin does not have (-ENOPROTOOPT): the script cannot run
  * here, unless it expects exactly that error.
  */
-static bool no_option(const struct script_event *ev, int rc)
+static bool no_option(const struct target *t, const struct script_event *ev,
+                      int rc)
 {
+	if (t->ext && t->ext->option_errors)
+		return false;
 	return rc == -ENOPROTOOPT && strcmp(ev->u.sys.err, "ENOPROTOOPT") != 0;
 }
 
@@ -587,9 +618,9 @@ static int skip_option(struct target *t, const struct script *s,
 	symtab_expr_render(s, sockargs_expr(ev, 1), level, sizeof(level));
 	symtab_expr_render(s, sockargs_expr(ev, 2), name, sizeof(name));
 	diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-	         "%s(%s, %s): plugin %s does not have this option "
+	         "%s(%s, %s): %s does not have this option "
 	         "(ENOPROTOOPT)",
-	         ev->u.sys.name, level, name, t->name);
+	         ev->u.sys.name, level, name, t->who);
 	return PL_SKIP;
 }
 
@@ -732,17 +763,44 @@ static int try_connect(struct target *t, int fd, struct target_sysret *r)
 	return sys_err(t, r, ECONNREFUSED);
 }
 
+/*
+ * Whether a connect() to a:port may go on where only the script side is
+ * reachable: to it, or to a broadcast or multicast address, which the stack
+ * refuses itself (RFC 9293 3.9.1.1, MUST-46).
+ */
+static bool script_side(const struct target *t, const struct tcp_addr *a,
+                        uint16_t port)
+{
+	if (a->family == TCP_AF_INET &&
+	    (a->a[0] >= 224 || (a->a[0] == 192 && a->a[1] == 0 &&
+	                        a->a[2] == 2 && a->a[3] == 255)))
+		return true;
+	if (a->family == TCP_AF_INET6 && a->a[0] == 0xff)
+		return true;
+	return tcp_addr_eq(a, &t->o.addrs.script_addr) &&
+	       port == t->o.addrs.script_port;
+}
+
 static int sys_connect(struct target *t, const struct script *s,
                        const struct script_event *ev, struct pl_sock *k,
                        struct target_sysret *r, struct diag *d)
 {
 	struct tcp_addr a = t->o.addrs.script_addr;
 	uint16_t port = t->o.addrs.script_port;
+	bool only = t->ext && t->ext->script_peer_only;
 	struct sd_plugin_addr pa;
 	int rc;
 
-	if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a, &port) < 0)
+	rc = target_sockaddr_arg(s, sockargs_expr(ev, 1), only, &a, &port);
+	if (rc < 0)
 		return bad_arg(d, s, ev, 1);
+	if (rc > 0)
+		return sys_err(t, r, EAFNOSUPPORT);
+	if (only && !script_side(t, &a, port))
+		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+		                "connect: the reference target reaches only "
+		                "the script side (its address and port "
+		                "40000); write ... or those");
 	pl_addr(&pa, &a, port);
 	k->peer = pa;
 	rc = t->p->connect(t->inst, k->h, &pa);
@@ -860,7 +918,7 @@ static int sys_setsockopt(struct target *t, const struct script *s,
 		len = natural;
 	rc = t->p->setsockopt(t->inst, k->h, (int)level, (int)name, &val,
 	                      (unsigned)len);
-	if (no_option(ev, rc))
+	if (no_option(t, ev, rc))
 		return skip_option(t, s, ev, d);
 	if (rc < 0)
 		return sys_err(t, r, pl_errno(rc));
@@ -887,7 +945,7 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 	linger = level == SOL_SOCKET && name == SO_LINGER;
 	len = linger ? sizeof(struct linger) : sizeof(int);
 	rc = t->p->getsockopt(t->inst, k->h, (int)level, (int)name, &val, &len);
-	if (no_option(ev, rc))
+	if (no_option(t, ev, rc))
 		return skip_option(t, s, ev, d);
 	if (rc < 0)
 		return sys_err(t, r, pl_errno(rc));
@@ -1016,8 +1074,8 @@ static int block(struct target *t, const struct pl_pending *p,
 	return 0;
 }
 
-static int pl_poll_syscall(struct target *t, struct target_sysret *r,
-                           struct diag *d)
+int target_plugin__poll_syscall(struct target *t, struct target_sysret *r,
+                                struct diag *d)
 {
 	(void)d;
 	memset(r, 0, sizeof(*r));
@@ -1148,7 +1206,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "read") == 0 || strcmp(name, "recv") == 0)
 		return sys_read(t, s, ev, k, &p, r, d);
 	if (strcmp(name, "write") == 0 || strcmp(name, "send") == 0 ||
-	    strcmp(name, "sendto") == 0)
+	    (strcmp(name, "sendto") == 0 && !(t->ext && t->ext->no_sendto)))
 		return sys_write(t, s, ev, k, &p, r, d);
 	if (strcmp(name, "shutdown") == 0) {
 		if (sockargs_int(s, ev, 1, SHUT_RDWR, &v) != 0)
@@ -1168,12 +1226,30 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "fcntl") == 0)
 		return sys_fcntl(t, s, ev, k, r, d);
 	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-	                "%s: not supported by the plugin target", name);
+	                "%s: not supported by %s", name,
+	                t->ext && t->ext->calls_by ? t->ext->calls_by
+	                                           : "the plugin target");
 }
 
-static int pl_syscall(struct target *t, const struct script *s,
-                      const struct script_event *ev, struct target_sysret *r,
-                      struct diag *d)
+/* For the extension: a write() or send() on a descriptor is a SEND. */
+static void pl_sent(struct target *t, const struct script *s,
+                    const struct script_event *ev)
+{
+	const struct pl_sock *k;
+	int64_t fd;
+
+	if (!t->ext || !t->ext->sent ||
+	    (strcmp(ev->u.sys.name, "write") != 0 &&
+	     strcmp(ev->u.sys.name, "send") != 0))
+		return;
+	if (sockargs_int(s, ev, 0, -1, &fd) == 0 &&
+	    (k = sock_get(t, fd)) != NULL)
+		t->ext->sent(t->x, k->h);
+}
+
+int target_plugin__syscall(struct target *t, const struct script *s,
+                           const struct script_event *ev,
+                           struct target_sysret *r, struct diag *d)
 {
 	int rc;
 
@@ -1183,20 +1259,26 @@ static int pl_syscall(struct target *t, const struct script *s,
 		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 		                "%s: another system call is still blocked",
 		                ev->u.sys.name);
+	pl_begin(t, SD_STEP_APP, NULL, 0);
 	rc = sys_dispatch(t, s, ev, r, d);
-	if (rc < 0 || pl_drain(t, d) != 0)
+	if (rc < 0)
+		return -1;
+	pl_sent(t, s, ev);
+	if (pl_end(t, d) != 0 || pl_drain(t, d) != 0)
 		return -1;
 	return rc == PL_SKIP ? 1 : 0;
 }
 
 /* ---- Instance --------------------------------------------------------- */
 
-static void pl_close(struct target *t)
+void target_plugin__close(struct target *t)
 {
 	size_t i;
 
 	if (!t)
 		return;
+	if (t->x && t->ext->detach)
+		t->ext->detach(t->x);
 	if (t->inst)
 		t->p->destroy(t->inst);
 	for (i = t->q_head; i < t->q_n; i++)
@@ -1230,40 +1312,24 @@ static void pl_config_addrs(const struct target_opts *o,
 	pl_addr(&c->peer6, &v6.script_addr, v6.script_port);
 }
 
-static int pl_open(struct target **tp, const struct target_opts *o,
-                   struct diag *d)
+/*
+ * Creates the instance of t->p (loaded or linked in) for the options *o;
+ * as target_ops.open, t released on failure.
+ */
+static int pl_create(struct target **tp, struct target *t,
+                     const struct target_opts *o, struct diag *d)
 {
 	const char *words[SCRIPT_MAX_CONFIG];
 	struct sd_plugin_config cfg;
 	char why[DIAG_MSG_MAX - 64];
-	struct target *t;
 	size_t i;
 	int rc;
 
-	*tp = NULL;
-	if (!o->plugin)
-		return diag_set(d, "", 0, 0, NULL, 0,
-		                "plugin target: no module to load");
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return diag_set(d, "", 0, 0, NULL, 0, "plugin: out of memory");
-	t->o = *o;
-	t->pend.call = PL_CALL_NONE;
-	t->dl = dlopen(o->plugin, RTLD_NOW | RTLD_LOCAL);
-	if (!t->dl) {
-		const char *e = dlerror();
-
-		diag_set(d, "", 0, 0, NULL, 0, "cannot load plugin '%s': %s",
-		         o->plugin, e ? e : "dlopen failed");
-		pl_close(t);
-		return -1;
-	}
-	if (pl_table(t->dl, o->plugin, &t->p, why, sizeof(why)) != 0) {
-		diag_set(d, "", 0, 0, NULL, 0, "%s", why);
-		pl_close(t);
-		return -1;
-	}
 	snprintf(t->name, sizeof(t->name), "%s", t->p->name);
+	if (t->ext && t->ext->who)
+		snprintf(t->who, sizeof(t->who), "%s", t->ext->who);
+	else
+		snprintf(t->who, sizeof(t->who), "plugin %s", t->name);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.abi = SD_PLUGIN_ABI;
 	pl_config_addrs(o, &cfg);
@@ -1279,31 +1345,99 @@ static int pl_open(struct target **tp, const struct target_opts *o,
 	if (rc != 0) {
 		t->inst = NULL;
 		if (rc == 1)
-			diag_set(d, "", 0, 0, NULL, 0, "plugin %s: %s", t->name,
+			diag_set(d, "", 0, 0, NULL, 0, "%s: %s", t->who,
 			         why[0] ? why
 			                : "cannot run this configuration");
 		else
 			diag_set(d, "", 0, 0, NULL, 0,
-			         "plugin %s: create() failed: %s", t->name,
+			         "%s: create() failed: %s", t->who,
 			         why[0] ? why : "no reason given");
-		pl_close(t);
+		target_plugin__close(t);
 		return rc == 1 ? 1 : -1;
 	}
-	if (pl_drain(t, d) != 0) {
-		pl_close(t);
+	if ((t->ext && t->ext->attach &&
+	     t->ext->attach(t->inst, &t->x, d) != 0) ||
+	    pl_drain(t, d) != 0) {
+		target_plugin__close(t);
 		return -1;
 	}
 	*tp = t;
 	return 0;
 }
 
-static uint64_t pl_now_us(struct target *t)
+/* A fresh instance record, or NULL with *d. */
+static struct target *pl_alloc(const struct target_opts *o, struct diag *d)
+{
+	struct target *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		diag_set(d, "", 0, 0, NULL, 0, "plugin: out of memory");
+		return NULL;
+	}
+	t->o = *o;
+	t->pend.call = PL_CALL_NONE;
+	return t;
+}
+
+static int pl_open(struct target **tp, const struct target_opts *o,
+                   struct diag *d)
+{
+	char why[DIAG_MSG_MAX - 64];
+	struct target *t;
+
+	*tp = NULL;
+	if (!o->plugin)
+		return diag_set(d, "", 0, 0, NULL, 0,
+		                "plugin target: no module to load");
+	t = pl_alloc(o, d);
+	if (!t)
+		return -1;
+	t->dl = dlopen(o->plugin, RTLD_NOW | RTLD_LOCAL);
+	if (!t->dl) {
+		const char *e = dlerror();
+
+		diag_set(d, "", 0, 0, NULL, 0, "cannot load plugin '%s': %s",
+		         o->plugin, e ? e : "dlopen failed");
+		target_plugin__close(t);
+		return -1;
+	}
+	if (pl_table(t->dl, o->plugin, &t->p, why, sizeof(why)) != 0) {
+		diag_set(d, "", 0, 0, NULL, 0, "%s", why);
+		target_plugin__close(t);
+		return -1;
+	}
+	return pl_create(tp, t, o, d);
+}
+
+int target_plugin__open(struct target **tp, const struct target_opts *o,
+                        const struct sd_stack_plugin *p,
+                        const struct target_plugin_ext *ext, struct diag *d)
+{
+	struct target *t;
+
+	*tp = NULL;
+	if (ext && ext->check && ext->check(o, d) != 0)
+		return -1;
+	t = pl_alloc(o, d);
+	if (!t)
+		return -1;
+	t->p = p;
+	t->ext = ext;
+	return pl_create(tp, t, o, d);
+}
+
+void *target_plugin__ext(struct target *t)
+{
+	return t->x;
+}
+
+uint64_t target_plugin__now_us(struct target *t)
 {
 	return t->now_us;
 }
 
 /* Shell commands configure a kernel: a plugin has none. */
-static int pl_command(struct target *t, const char *cmd, struct diag *d)
+int target_plugin__command(struct target *t, const char *cmd, struct diag *d)
 {
 	(void)t;
 	(void)cmd;
@@ -1312,7 +1446,7 @@ static int pl_command(struct target *t, const char *cmd, struct diag *d)
 }
 
 /* The plugin's own word when it has state(); else the runner infers. */
-static const char *pl_state(struct target *t)
+const char *target_plugin__state(struct target *t)
 {
 	return t->p->state ? t->p->state(t->inst, -1) : NULL;
 }
@@ -1328,15 +1462,15 @@ static const struct target_ops target_plugin_ops = {
 	.virtual_clock = true,
 	.satisfies = NULL,
 	.open = pl_open,
-	.close = pl_close,
-	.now_us = pl_now_us,
-	.advance_to = pl_advance_to,
-	.inject = pl_inject,
-	.recv = pl_recv,
-	.syscall = pl_syscall,
-	.poll_syscall = pl_poll_syscall,
-	.command = pl_command,
-	.state = pl_state,
+	.close = target_plugin__close,
+	.now_us = target_plugin__now_us,
+	.advance_to = target_plugin__advance_to,
+	.inject = target_plugin__inject,
+	.recv = target_plugin__recv,
+	.syscall = target_plugin__syscall,
+	.poll_syscall = target_plugin__poll_syscall,
+	.command = target_plugin__command,
+	.state = target_plugin__state,
 	.next_note = NULL,
 	.preflight = NULL,
 	.own_process = true,

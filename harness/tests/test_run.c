@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * Tests of the runner (run.c) against the reference target (target_ref.c,
- * sock_ref.c): small scripts are parsed with script_parse() and run; the
+ * plugins/ref): small scripts are parsed with script_parse() and run; the
  * tests check the outcome, the diagnostic ("line: field: expected X, got
  * Y"), the run log, virtual time and byte-for-byte determinism.
  */

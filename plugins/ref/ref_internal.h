@@ -2,9 +2,8 @@
  *
  * Internals of the reference plugin shared by ref_plugin.c (the instance:
  * stack, clock, configuration, queue of sent packets) and ref_sock.c (the
- * socket calls emulated over tcp_stack, as the ref target's sock_ref.c
- * does). Every name outside a file starts with sd_ref_, so that several
- * plugins can be linked into one binary.
+ * socket calls emulated over tcp_stack). Every name outside a file starts with
+ * sd_ref_, so that several plugins can be linked into one binary.
  */
 #ifndef SD_REF_INTERNAL_H
 #define SD_REF_INTERNAL_H
@@ -13,12 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ref_plugin.h"
 #include "ref_tcpopt.h"
 #include "shakedown/stack_plugin.h"
 #include "tcpref/isn.h"
 #include "tcpref/stack.h"
 
-/* The limits of the ref target (harness/src/target_ref.h), the same. */
+/* The limits of one instance (of one run of the ref target). */
 #define SD_REF_SLOTS 8         /* connections of one instance (listeners too) */
 #define SD_REF_RX_BYTES 65536u /* receive buffer per connection, at most */
 #define SD_REF_TX_BYTES 65536u /* send buffer per connection, at most */
@@ -42,8 +42,7 @@ enum sd_ref_sock_kind {
 	SD_REF_SOCK_CONN,   /* connect() or accept(): h is a connection */
 };
 
-/* One socket handle (the ref target's struct ref_sock, less O_NONBLOCK,
- * which is the harness's business here). */
+/* One socket handle (O_NONBLOCK is the harness's business). */
 struct sd_ref_sock {
 	bool used;
 	enum sd_ref_sock_kind kind;
@@ -106,6 +105,9 @@ struct sd_ref {
 	int prim;
 	enum tcp_state prim_state;
 	struct sd_ref_sock socks[SD_REF_SOCKS];
+	/* The harness's ref target (sd_ref_observe), or none. */
+	struct sd_ref_observer obs;
+	bool observed;
 };
 
 /* Turns the segments in r->out into queued packets. */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
  * The reference stack (stack/, tcpref) behind the plugin interface
- * (stack_plugin.h): one tcp_stack per instance on the harness's clock, with
- * the ref target's choices (harness/src/target_ref.c): the same ISN key,
- * ephemeral ports, timestamp offset, profiles and "// config:" settings, so
- * that the suite gives the same results through the plugin as on
- * `--target ref`. The proof that the interface is complete (issue 8).
+ * (stack_plugin.h): one tcp_stack per instance on the harness's clock, its
+ * ISN key, ephemeral ports and timestamp offset fixed so that two runs send
+ * the same bytes, with the profiles and "// config:" settings of the
+ * suite. The harness's ref target (harness/src/target_ref.c) is this code
+ * linked in and observed (ref_plugin.h); sd_ref.so is the same behind
+ * dlopen(), the proof that the interface is complete (issue 8).
  */
 #include "ref_plugin.h"
 
@@ -21,7 +22,7 @@
 #include "tcpref/wire.h"
 
 /*
- * The RFC 6528 secret, the ref target's: a fixed key keeps the ISNs
+ * The RFC 6528 secret of every run: a fixed key keeps the ISNs
  * pseudo-random across 4-tuples and times yet identical from run to run.
  */
 #define SD_REF_ISN_K0 0x73686b646f776e31ull /* "shkdown1" */
@@ -86,6 +87,8 @@ static void ref_trace(void *ctx, const struct tcp_trace_ev *ev)
 	struct sd_ref *r = ctx;
 	int i;
 
+	if (r->observed && r->obs.trace)
+		r->obs.trace(r->obs.ctx, ev);
 	if (ev->kind != TCP_TRACE_STATE)
 		return;
 	i = ref_slot_of(r, ev->conn);
@@ -134,8 +137,8 @@ static struct sd_ref_qpkt *ref_q_slot(struct sd_ref *r)
 }
 
 /*
- * Turns the segments in r->out into queued IP packets, as the ref target
- * does: the connection's TOS, TTL (64 by default) and IPv4 options; a
+ * Turns the segments in r->out into queued IP packets (an observer sees
+ * them first): the connection's TOS, TTL (64 by default) and IPv4 options; a
  * source route sends the packet to its first hop, the checksum covering
  * the final destination (RFC 9293 3.9.2.1, RFC 791 3.1).
  */
@@ -143,6 +146,8 @@ void sd_ref_flush(struct sd_ref *r)
 {
 	uint32_t i;
 
+	if (r->observed && r->obs.segments)
+		r->obs.segments(r->obs.ctx, &r->out);
 	for (i = 0; i < r->out.n; i++) {
 		const struct tcp_out_seg *os = &r->out.segs[i];
 		struct sd_ref_qpkt *p = ref_q_slot(r);
@@ -508,6 +513,8 @@ static void ref_advance(void *inst, uint64_t now_us)
 			r->now_us = dl;
 		tcp_stack_poll(&r->st, &r->env, r->now_us, &r->out);
 		sd_ref_flush(r);
+		if (r->observed)
+			return; /* the observer calls again for the next */
 	}
 	if (now_us > r->now_us)
 		r->now_us = now_us;
@@ -529,7 +536,7 @@ static uint64_t ref_next_deadline(void *inst)
 /*
  * h = -1: the script's connection, the latest connection (not a listener)
  * to change state, as its last transition left it; before any, LISTEN
- * when a listener exists, else CLOSED (target_ref.c's rule).
+ * when a listener exists, else CLOSED.
  */
 static const char *ref_state(void *inst, int h)
 {
@@ -546,6 +553,57 @@ static const char *ref_state(void *inst, int h)
 		if (r->slots[i].use == TCP_SLOT_APP && r->slots[i].listener)
 			return tcp_state_name(TCP_LISTEN);
 	return tcp_state_name(TCP_CLOSED);
+}
+
+/* ---- For the harness's ref target ------------------------------------ */
+
+void sd_ref_observe(void *inst, const struct sd_ref_observer *obs)
+{
+	struct sd_ref *r = inst;
+
+	r->obs = *obs;
+	r->observed = true;
+}
+
+void sd_ref_view(void *inst, struct sd_ref_view *v)
+{
+	struct sd_ref *r = inst;
+
+	v->cfg = &r->cfg;
+	v->slots = r->slots;
+	v->n = SD_REF_SLOTS;
+	v->rx_bytes = r->rx_bytes;
+	v->tx_bytes = r->tx_bytes;
+	v->out = &r->out;
+}
+
+int sd_ref_stack_handle(void *inst, int h)
+{
+	struct sd_ref *r = inst;
+
+	if (h < 0 || h >= SD_REF_SOCKS || !r->socks[h].used)
+		return -1;
+	return r->socks[h].h;
+}
+
+void sd_ref_lost(void *inst, uint32_t *overflow, uint32_t *unqueued)
+{
+	struct sd_ref *r = inst;
+
+	*overflow = r->overflow;
+	*unqueued = r->q_lost;
+}
+
+int sd_ref_profile(const char *name, int *prof, int *ecn_on)
+{
+	enum tcp_profile p;
+	bool on;
+
+	if (ref_profile(name, &p, &on) != 0)
+		return -1;
+	*prof = (int)p;
+	*ecn_on = on;
+	return 0;
 }
 
 /* ---- The table ------------------------------------------------------- */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
  *
- * The socket-like calls of the reference plugin over tcp_stack, with the
- * ref target's semantics (harness/src/sock_ref.c): Linux's errno values,
- * socket options, poll() masks, connect() that goes on in the background,
- * close() that resets with unread data or SO_LINGER 0. Nothing blocks:
- * where a socket would wait, the call says -EAGAIN (or -EINPROGRESS,
+ * The socket-like calls of the reference plugin over tcp_stack, the only
+ * socket emulation of the reference (the ref target runs it too): Linux's
+ * errno values, socket options, poll() masks, connect() that goes on in
+ * the background, close() that resets with unread data or SO_LINGER 0. Nothing
+ * blocks: where a socket would wait, the call says -EAGAIN (or -EINPROGRESS,
  * -EALREADY for connect) and the harness tries again.
  */
 #include <errno.h>

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# The reference plugin against the ref target: every script of the given
+# The reference plugin as a module (sd_ref.so, loaded with dlopen, a process
+# per script) against the ref target (the same code linked in, observed by
+# its oracle): every script of the given
 # folders runs on both, over IPv4 and IPv6 and in each profile named; the
 # result lines (less timings and the targets' wording of skips) must match
 # and the pcap of every run must be byte-identical: same ISNs, ports,
