@@ -801,6 +801,7 @@ static int lw_is_fragment(const uint8_t *pkt, size_t len)
 static void lw_input(void *inst, const uint8_t *pkt, size_t len)
 {
 	struct lw_inst *in = inst;
+	struct tcp_pcb *head;
 	struct pbuf *p;
 
 	if (len == 0 || len > LW_PKT_MAX)
@@ -817,12 +818,16 @@ static void lw_input(void *inst, const uint8_t *pkt, size_t len)
 		in->reass_left = 256;
 	}
 	lw_doing(in, "input()");
+	head = tcp_active_pcbs;
 	in->in_input = 1;
 	in->netif.input(p, &in->netif); /* ip_input() frees p */
 	in->in_input = 0;
 	/* A passive open is a connection (state(-1)) from its SYN on; lwIP
-	 * puts new pcbs at the head of the active list. */
-	if (tcp_active_pcbs && tcp_active_pcbs != in->last_pcb &&
+	 * puts new pcbs at the head of the active list. Only a pcb this
+	 * packet created: an older one in SYN-RECEIVED (a second connection)
+	 * does not take the place of a later active open. */
+	if (tcp_active_pcbs && tcp_active_pcbs != head &&
+	    tcp_active_pcbs != in->last_pcb &&
 	    tcp_active_pcbs->state == SYN_RCVD)
 		lw_remember(in, tcp_active_pcbs);
 	lw_retry_zombies(in);
