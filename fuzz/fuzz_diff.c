@@ -121,7 +121,6 @@ struct fd {
 	int call;
 	uint8_t sub;         /* flags or call, for signatures */
 	uint8_t in_flags;    /* flags of the record's peer segment */
-	bool in_old;         /* ... its SEQ is below RCV.NXT */
 	bool in_len;         /* ... it carries text */
 	bool in_unacc;       /* ... it is outside the window, without text */
 	const char *state_a; /* A's state before the record */
@@ -917,17 +916,6 @@ static void compare_segs(struct fd *f, bool drop_acks)
 			return;
 		}
 	}
-	/* R01 (a defect of the reference, reported): it answers a RST whose
-	 * SEQ lies below RCV.NXT with a challenge ACK when the segment's
-	 * SYN, FIN or text reach into the window; RFC 9293 3.10.7.4 (first
-	 * check) and RFC 5961 3.2 validate a RST by its SEQ field alone and
-	 * drop it silently. */
-	if (f->kind == FD_REC_SEG && (f->in_flags & F_RST) && f->in_old &&
-	    na > 0 && nb == 0 && ca[0].len == 0 &&
-	    (ca[0].flags & (F_SYN | F_FIN | F_RST)) == 0) {
-		desync(f, "the reference's challenge ACK for an old RST (R01)");
-		return;
-	}
 	/* A27: the reference throttles its challenge ACKs (RFC 5961 7, 10
 	 * in 5 s; a SHOULD), lwIP does not. */
 	if (f->kind == FD_REC_SEG &&
@@ -1349,7 +1337,6 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 
 	begin(f, FD_REC_SEG, -1, seg_class(ga));
 	f->in_flags = ga->flags;
-	f->in_old = seq_lt(ga->seq, f->peer_nxt);
 	f->in_len = ga->len > 0;
 	f->in_unacc = ga->len == 0 && unacceptable(f, ga);
 	bb = state_of(&f->s[1]);

@@ -756,9 +756,20 @@ static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
 	 * elsewhere in the window draws a challenge ACK. Legacy (RFC 793):
 	 * any in-window RST resets. SHLD-2: a RST with data is accepted.
 	 */
-	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt))
+	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt)) {
+		/*
+		 * RFC 5961 3.2 1): a RST is validated by its SEQ field alone.
+		 * One whose text only reaches into the window from below
+		 * RCV.NXT passed the first check but is outside the window:
+		 * dropped silently, no challenge ACK (found by fuzz_diff).
+		 */
+		if (!tcp_seq_in(seg->seq, c->rcv_nxt,
+		                tcp_seq_add(c->rcv_nxt, tcp_conn__rcv_wnd(c))))
+			return stop_with(c, env, now_us, TCP_DISP_DROP,
+			                 TCP_WHY_RST_OUT_OF_WINDOW);
 		return challenge_ack(c, env, now_us, TCP_WHY_RST_CHALLENGE,
 		                     out);
+	}
 	switch (c->state) {
 	case TCP_SYN_RECEIVED:
 		if (c->fl & TCP_CF_REOPENED) {
