@@ -925,6 +925,21 @@ static void plan_sync(const struct model *m, const struct if_seg *s,
 	if (rst) {
 		int chal = sd_edge_of_drop(st, TCP_WHY_RST_CHALLENGE, s->flags);
 
+		/* 3.5.2, RFC 5961 3.2 1): a RST is judged by its SEQ alone;
+		 * one below RCV.NXT whose text reaches into the window is
+		 * dropped silently. A stack that judges the whole segment
+		 * sends a challenge ACK instead (Linux). */
+		if (s->seq != c->rcv &&
+		    !in_range(s->seq, c->rcv, c->rcv + rcv_wnd(c, 0))) {
+			o = o_add(p, c, X_ACK, c->rcv);
+			o_edge(o, chal);
+			o = o_add(p, &gone, X_SILENT, 0);
+			o->doubt = true;
+			o->edge_alive =
+			    sd_edge_of_drop(st, TCP_WHY_RST_OUT_OF_WINDOW,
+			                    s->flags);
+			return;
+		}
 		if (s->seq != c->rcv) {
 			o = o_add(p, c, X_ACK, c->rcv);
 			o_edge(o, chal);

@@ -756,20 +756,22 @@ static struct step step_rst(struct tcp_conn *c, const struct tcp_env *env,
 	 * elsewhere in the window draws a challenge ACK. Legacy (RFC 793):
 	 * any in-window RST resets. SHLD-2: a RST with data is accepted.
 	 */
-	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt)) {
-		/*
-		 * RFC 5961 3.2 1): a RST is validated by its SEQ field alone.
-		 * One whose text only reaches into the window from below
-		 * RCV.NXT passed the first check but is outside the window:
-		 * dropped silently, no challenge ACK (found by fuzz_diff).
-		 */
-		if (!tcp_seq_in(seg->seq, c->rcv_nxt,
-		                tcp_seq_add(c->rcv_nxt, tcp_conn__rcv_wnd(c))))
-			return stop_with(c, env, now_us, TCP_DISP_DROP,
-			                 TCP_WHY_RST_OUT_OF_WINDOW);
+	/*
+	 * 3.5.2: "all reset (RST) segments are validated by checking their
+	 * SEQ fields. A reset is valid if its sequence number is in the
+	 * window"; RFC 5961 3.2 1) the same. A RST whose text only reaches
+	 * into the window from below RCV.NXT passed the first check (Table 6
+	 * looks at its last octet) but its SEQ is outside: dropped silently,
+	 * under every profile (found by fuzz_diff_lwip).
+	 */
+	if (!tcp_seq_in(seg->seq, c->rcv_nxt,
+	                tcp_seq_add(c->rcv_nxt, tcp_conn__rcv_wnd(c))) &&
+	    !tcp_seq_eq(seg->seq, c->rcv_nxt))
+		return stop_with(c, env, now_us, TCP_DISP_DROP,
+		                 TCP_WHY_RST_OUT_OF_WINDOW);
+	if (c->cfg->rfc5961 && !tcp_seq_eq(seg->seq, c->rcv_nxt))
 		return challenge_ack(c, env, now_us, TCP_WHY_RST_CHALLENGE,
 		                     out);
-	}
 	switch (c->state) {
 	case TCP_SYN_RECEIVED:
 		if (c->fl & TCP_CF_REOPENED) {

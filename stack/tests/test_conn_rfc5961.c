@@ -481,24 +481,43 @@ static void test_established_throttled_exact_rst_still_resets(void **state)
 }
 
 /*
- * RFC 5961 3.2 check 3 (RFC 9293 3.10.7.4 second): a RST whose text starts
- * left of RCV.NXT and ends in the window passes Table 6 (its last octet is
- * in the window) but SEG.SEQ is not RCV.NXT: challenge ACK, no reset. The
- * exact-match test is on SEG.SEQ as sent (SHLD-2 lets a RST carry text).
+ * RFC 9293 3.5.2 ("A reset is valid if its sequence number is in the
+ * window") and RFC 5961 3.2 check 1: a RST whose text starts left of
+ * RCV.NXT and ends in the window passes Table 6 (its last octet is in the
+ * window), but SEG.SEQ is outside the window: silent drop, no challenge
+ * ACK, no reset, its text unused (SHLD-2 lets a RST carry text; the RST
+ * is still judged by SEG.SEQ as sent). Found by fuzz_diff_lwip.
  */
-static void
-test_established_rst_text_straddling_rcv_nxt_challenge_acked(void **state)
+static void test_established_rst_text_straddling_rcv_nxt_dropped(void **state)
 {
 	struct fx *f = est(TCP_PROFILE_DEFAULT);
+	struct tcp_verdict v;
 
 	(void)state;
-	expect_challenge(f,
-	                 SEG_IN(.flags = TCP_FLAG_RST,
-	                        .seq = SEQ(f->peer_nxt - 5), .payload = payload,
-	                        .payload_bytes = 10),
-	                 TCP_WHY_RST_CHALLENGE, SND_NXT);
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt - 5),
+	                    .payload = payload, .payload_bytes = 10));
+	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
+	assert_no_output(f);
 	assert_state(f, TCP_ESTABLISHED);
 	assert_int_equal(f->c.rx.len, 0);
+	fx_free(f);
+}
+
+/* The same under the legacy profile (RFC 793): 3.5.2 holds there too. */
+static void
+test_established_rst_text_straddling_rcv_nxt_dropped_legacy(void **state)
+{
+	struct fx *f = est(TCP_PROFILE_LEGACY);
+	struct tcp_verdict v;
+
+	(void)state;
+	v = fx_input(f,
+	             SEG_IN(.flags = TCP_FLAG_RST, .seq = SEQ(f->peer_nxt - 5),
+	                    .payload = payload, .payload_bytes = 10));
+	assert_verdict(v, TCP_DISP_DROP, TCP_WHY_RST_OUT_OF_WINDOW);
+	assert_no_output(f);
+	assert_state(f, TCP_ESTABLISHED);
 	fx_free(f);
 }
 
@@ -540,7 +559,9 @@ int main(void)
 		cmocka_unit_test(
 		    test_established_throttled_exact_rst_still_resets),
 		cmocka_unit_test(
-		    test_established_rst_text_straddling_rcv_nxt_challenge_acked),
+		    test_established_rst_text_straddling_rcv_nxt_dropped),
+		cmocka_unit_test(
+		    test_established_rst_text_straddling_rcv_nxt_dropped_legacy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
