@@ -32,7 +32,9 @@
 #define FD_PKT 1600        /* largest packet taken from a stack */
 #define FD_TIME_STEPS 8192 /* deadlines run per side and record */
 #define FD_SETTLE_US (3600ull * 1000000ull) /* A06: settling horizon */
+#define FD_SETTLE_MAX_US (72ull * 3600ull * 1000000ull) /* A06: at most */
 #define FD_RECV_MAX 65536u
+#define FD_K16_WND 2920u /* K16: 2 x 1460 */
 #define FD_PAYLOAD_MAX 1460u
 
 /* TCP flags. */
@@ -84,6 +86,7 @@ struct side {
 	uint16_t lport;     /* its port of the connection */
 	uint32_t written;   /* bytes its application queued */
 	bool rd_shut;       /* its application closed or shut down reading */
+	bool shut_rd;       /* ... by shutdown(SHUT_RDWR), not close (A32) */
 	bool nodelay;       /* TCP_NODELAY is on */
 	bool fresh;         /* its next SYN opens a new connection */
 	bool probing;       /* its latest data was a zero-window probe ... */
@@ -106,16 +109,17 @@ struct fd {
 	struct side s[2];
 	uint64_t now;
 	uint32_t peer_isn, peer_nxt;
-	bool peer_fin;      /* the peer sent a FIN (A19) ... */
-	uint32_t fin_end;   /* ... and the sequence number after it */
-	bool peer_wnd0;     /* the peer's latest ACK offered a zero window */
-	uint16_t peer_wnd;  /* ... and that window (K10) */
-	uint32_t wl1;       /* ... and its SEQ (K15) */
-	unsigned chack_n;   /* A27: the reference's challenge ACKs ... */
-	uint64_t chack_t0;  /* ... in the 5 s from then */
-	bool ooo;           /* the peer sent text past RCV.NXT (A29) */
-	bool probe;         /* K08: a zero-window probe is out ... */
-	uint32_t probe_rel; /* ... of this byte (relative to the ISN) */
+	bool peer_fin;     /* the peer sent a FIN (A19) ... */
+	uint32_t fin_end;  /* ... and the sequence number after it */
+	bool peer_wnd0;    /* the peer's latest ACK offered a zero window */
+	bool wnd0_seen;    /* some ACK of the peer offered a zero window */
+	bool peer_rst;     /* the peer sent a RST (A30) */
+	bool syn_wnd0;     /* a SYN of the peer offered a zero window (K16) */
+	uint16_t peer_wnd; /* ... and that window (K10) */
+	uint32_t wl1;      /* ... and its SEQ (K15) */
+	unsigned chack_n;  /* A27: the reference's challenge ACKs ... */
+	uint64_t chack_t0; /* ... in the 5 s from then */
+	bool ooo;          /* the peer sent text past RCV.NXT (A29) */
 	unsigned rec;
 	enum fd_kind kind;
 	int call;
@@ -582,6 +586,7 @@ static void take(struct fd *f, int i, bool timer)
 				s->snd_max = g.seq;
 				s->una = g.seq;
 				s->written = 0;
+				s->probing = false;
 			}
 		}
 		if (s->isn_ok && g.sport != s->lport && !(g.flags & F_SYN))
@@ -639,14 +644,9 @@ static void take(struct fd *f, int i, bool timer)
 		 * window); any other data ends the probing. */
 		if (s->isn_ok && g.len > 0) {
 			if (timer && g.len == 1 && f->peer_wnd0) {
-				if (!f->probe) {
-					f->probe = true;
-					f->probe_rel = g.seq - s->isn;
-				}
 				s->probing = true;
 				s->probe_rel = g.seq - s->isn;
 			} else {
-				f->probe = false;
 				s->probing = false;
 			}
 		}
@@ -663,8 +663,12 @@ static void take(struct fd *f, int i, bool timer)
 		}
 		if (f->cfg->debug || f->cfg->log) {
 			flags_str(g.flags, fl);
-			dlog(f, "  %c%s %s %u:%u(%u) ack %u win %u opts 0x%x\n",
-			     i ? 'B' : 'A', timer ? " (timer)" : "", fl,
+			if (timer)
+				dlog(f, "  %c (timer t=%llu ms)", i ? 'B' : 'A',
+				     (unsigned long long)(s->now / 1000));
+			else
+				dlog(f, "  %c", i ? 'B' : 'A');
+			dlog(f, " %s %u:%u(%u) ack %u win %u opts 0x%x\n", fl,
 			     g.seq - (s->isn_ok ? s->isn : 0),
 			     g.seq - (s->isn_ok ? s->isn : 0) + g.len, g.len,
 			     (g.flags & F_ACK) ? g.ack - f->peer_isn : 0, g.wnd,
@@ -683,6 +687,7 @@ static void run_to(struct fd *f, int i, uint64_t to)
 	struct side *s = &f->s[i];
 	unsigned steps = 0, same = 0;
 	uint64_t last = UINT64_MAX;
+	const char *st = state_of(s);
 
 	while (steps++ < FD_TIME_STEPS) {
 		uint64_t d = s->p->next_deadline(s->inst);
@@ -699,12 +704,20 @@ static void run_to(struct fd *f, int i, uint64_t to)
 		s->p->advance(s->inst, d);
 		s->now = d;
 		take(f, i, true);
+		if (f->cfg->debug && strcmp(st, state_of(s)) != 0) {
+			st = state_of(s);
+			dlog(f, "  %c at t=%llu us: %s\n", i ? 'B' : 'A',
+			     (unsigned long long)d, st);
+		}
 	}
 	if (to > s->now) {
 		s->p->advance(s->inst, to);
 		s->now = to;
 	}
 	take(f, i, true);
+	if (f->cfg->debug && strcmp(st, state_of(s)) != 0)
+		dlog(f, "  %c by t=%llu us: %s\n", i ? 'B' : 'A',
+		     (unsigned long long)to, state_of(s));
 }
 
 /* ---- Comparison -------------------------------------------------------- */
@@ -829,6 +842,15 @@ static void compare_segs(struct fd *f, bool drop_acks)
 		desync(f, "B refused a SYN in TIME-WAIT with a RST (A20)");
 		return;
 	}
+	/* A32: text arriving after shutdown(SHUT_RDWR): lwIP's is a
+	 * close() (a RST, RFC 9293 3.6.1 SHLD-3), the reference's only
+	 * stops reading. */
+	if (f->kind == FD_REC_SEG && f->in_len && f->s[1].shut_rd &&
+	    f->s[0].ch >= 0 && nb > 0 && (cb[0].flags & F_RST) &&
+	    (na == 0 || !(ca[0].flags & F_RST))) {
+		desync(f, "B resets on text after shutdown(SHUT_RDWR) (A32)");
+		return;
+	}
 	for (k = 0; k < na && k < nb; k++) {
 		const struct cseg *a = &ca[k];
 		struct cseg *b = &cb[k];
@@ -921,13 +943,17 @@ static void compare_segs(struct fd *f, bool drop_acks)
 	if (f->kind == FD_REC_SEG &&
 	    (!f->in_len || (f->in_flags & (F_SYN | F_RST))) &&
 	    alive(f->state_a) && strcmp(f->state_a, "SYN-SENT") != 0) {
-		if (f->now - f->chack_t0 >= 5000000u) {
-			f->chack_t0 = f->now;
-			f->chack_n = 0;
-		}
+		/* Its 5 s begin with the first challenge ACK after the
+		 * last ones ran out, as the reference counts them. */
 		if (f->s[0].n > 0 && f->s[0].out[0].len == 0 &&
-		    (f->s[0].out[0].flags & (uint8_t)~F_PSH) == F_ACK)
+		    (f->s[0].out[0].flags & (uint8_t)~F_PSH) == F_ACK) {
+			if (f->chack_n == 0 ||
+			    f->now - f->chack_t0 >= 5000000u) {
+				f->chack_t0 = f->now;
+				f->chack_n = 0;
+			}
 			f->chack_n++;
+		}
 	}
 	if (f->kind == FD_REC_SEG && f->chack_n >= 10 &&
 	    f->now - f->chack_t0 < 5000000u && !f->in_len) {
@@ -943,6 +969,29 @@ static void compare_segs(struct fd *f, bool drop_acks)
 	    !(f->in_flags & (F_SYN | F_FIN | F_RST)) &&
 	    strcmp(f->state_a, "TIME-WAIT") == 0 && na > 0 && nb == 0) {
 		desync(f, "B does not acknowledge in TIME-WAIT (K13)");
+		return;
+	}
+	/* A29: after out-of-order text, the latest ACKs of the two (one
+	 * may have been delayed, A05) tell how much each receiver kept. */
+	if (f->ooo && na != nb && f->s[0].ack_ok && f->s[1].ack_ok &&
+	    f->s[0].ack != f->s[1].ack) {
+		desync(f, "out-of-order text kept differently (A29)");
+		return;
+	}
+	/* A33: a FIN into a zero window, at once (lwIP, as BSD) or later,
+	 * on the probe timer (the reference, as Linux). */
+	if (f->peer_wnd0 && na == 0 && nb > 0 && cb[0].len == 0 &&
+	    (cb[0].flags & (uint8_t)~F_PSH) == (F_FIN | F_ACK)) {
+		desync(f, "B sent its FIN into a zero window (A33)");
+		return;
+	}
+	/* A31: lwIP ignores every RST in TIME-WAIT (RFC 1337 4.2); the
+	 * reference answers one in the window but off RCV.NXT with a
+	 * challenge ACK (RFC 5961 3.2). */
+	if (f->kind == FD_REC_SEG && (f->in_flags & F_RST) &&
+	    strcmp(f->state_a, "TIME-WAIT") == 0 && na > 0 && nb == 0 &&
+	    ca[0].len == 0 && (ca[0].flags & (uint8_t)~F_PSH) == F_ACK) {
+		desync(f, "B ignores a RST in TIME-WAIT (A31)");
 		return;
 	}
 	/* K14: lwIP's close() with unread data resets only in ESTABLISHED
@@ -1006,6 +1055,7 @@ static void end(struct fd *f, const char *b_before, bool timed)
 {
 	const char *sa = state_of(&f->s[0]);
 	const char *sb = state_of(&f->s[1]);
+	uint64_t t;
 	uint32_t h;
 
 	h = mix(2166136261u, (uint32_t)f->kind);
@@ -1035,11 +1085,19 @@ static void end(struct fd *f, const char *b_before, bool timed)
 		diff(f, "state", "%s|%s", sa, sb);
 		return;
 	}
-	/* A06: timers run on their own clocks; let both settle. */
-	run_to(f, 0, f->now + FD_SETTLE_US);
-	run_to(f, 1, f->now + FD_SETTLE_US);
-	sa = state_of(&f->s[0]);
-	sb = state_of(&f->s[1]);
+	/* A06: timers run on their own clocks; let both settle: 60 minutes,
+	 * then on in steps of 30 minutes while one connection is alive and
+	 * the other not, up to 72 hours (lwIP gives up on data after 12
+	 * retransmissions, with an RTO of up to 0x7FFF ticks of 500 ms:
+	 * 59 hours at most). */
+	for (t = f->now + FD_SETTLE_US;; t += FD_SETTLE_US / 2) {
+		run_to(f, 0, t);
+		run_to(f, 1, t);
+		sa = state_of(&f->s[0]);
+		sb = state_of(&f->s[1]);
+		if (alive(sa) == alive(sb) || t >= f->now + FD_SETTLE_MAX_US)
+			break;
+	}
 	/* K09: lwIP ends FIN-WAIT-2 20 s after the application closed. */
 	if (f->cfg->known && strcmp(sa, "FIN-WAIT-2") == 0 && !alive(sb) &&
 	    f->s[1].rd_shut)
@@ -1047,6 +1105,10 @@ static void end(struct fd *f, const char *b_before, bool timed)
 	/* A21: zero-window probes nobody answers may be given up. */
 	else if (f->peer_wnd0 && alive(sa) != alive(sb))
 		desync(f, "unanswered zero-window probes (A21)");
+	/* R02: the reference's R2 clock, stopped by zero-window probing,
+	 * does not start again when the window opens. */
+	else if (f->cfg->known && f->wnd0_seen && alive(sa) && !alive(sb))
+		desync(f, "the reference retransmits on past R2 (R02)");
 	else if (alive(sa) != alive(sb))
 		diff(f, "settled", "%s|%s", sa, sb);
 	else
@@ -1183,19 +1245,24 @@ static void probe_hold(const struct fd *f, const struct side *s,
 {
 	uint32_t lim;
 
-	if (!f->cfg->known || !s->isn_ok || !(g->flags & F_ACK))
+	/* Only data is held back: never the ACK of a SYN. */
+	if (!f->cfg->known || !s->isn_ok || !(g->flags & F_ACK) ||
+	    (g->flags & F_SYN) || !seq_lt(s->isn + 1u, s->snd_max))
 		return;
-	if (f->probe) {
-		lim = s->isn + f->probe_rel;
-		if (seq_lt(lim, g->ack) && !seq_lt(s->snd_max, g->ack))
+	/* An ACK past SND.MAX would be cut to SND.MAX (K11, ack_hold())
+	 * after this: it is held back too. */
+	if (s->probing) {
+		lim = s->isn + s->probe_rel;
+		if (seq_lt(lim, g->ack))
 			g->ack = lim;
 	}
 	/* The other way in: data lwIP moved back to its queue at a timeout
 	 * while the window was zero, acknowledged late. While the window
-	 * is zero the peer leaves the last byte sent unacknowledged. */
+	 * is zero (or closes with this ACK) the peer leaves the last byte
+	 * sent unacknowledged. */
 	lim = s->snd_max - 1u;
-	if (f->peer_wnd0 && seq_lt(s->una, s->snd_max) && seq_lt(lim, g->ack) &&
-	    !seq_lt(s->snd_max, g->ack))
+	if ((f->peer_wnd0 || g->wnd == 0) && seq_lt(s->una, s->snd_max) &&
+	    seq_lt(lim, g->ack))
 		g->ack = lim;
 }
 
@@ -1210,6 +1277,7 @@ static void make_seg(struct fd *f, int i, struct fd_seg *g, uint8_t fl,
 	g->sport = FD_RPORT;
 	g->dport = s->isn_ok ? s->lport : FD_LPORT; /* A11 */
 	g->flags = fl;
+	g->wnd = wnd_tab[lw >> 4]; /* before probe_hold() */
 	switch (sm & 3) {
 	case 0:
 		g->seq = f->peer_nxt + (uint32_t)sdelta(sd);
@@ -1246,11 +1314,15 @@ static void make_seg(struct fd *f, int i, struct fd_seg *g, uint8_t fl,
 		g->ack = base + (uint32_t)sdelta(ad);
 		probe_hold(f, s, g);
 	}
-	g->wnd = wnd_tab[lw >> 4];
 	g->len = len_tab[lw & 15];
 	/* A18: data on a SYN may be dropped (and is then not acked). */
 	if (fl & F_SYN)
 		g->len = 0;
+	/* K16: lwIP cuts segments at the full MSS under a SYN's zero window
+	 * and aborts when a window below two of them follows. */
+	if (f->cfg->known && f->syn_wnd0 && !(fl & F_SYN) && g->wnd > 0 &&
+	    g->wnd < FD_K16_WND)
+		g->wnd = FD_K16_WND;
 	/* K03: lwIP takes text and FIN of a segment without ACK. */
 	if (f->cfg->known && (fl & (F_SYN | F_RST | F_ACK)) == 0) {
 		g->len = 0;
@@ -1354,6 +1426,10 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 	syn_new = (ga->flags & F_SYN) &&
 	          (!alive(sa) || strcmp(sa, "LISTEN") == 0 ||
 	           strcmp(sa, "SYN-SENT") == 0 || strcmp(sa, "TIME-WAIT") == 0);
+	/* K16: a SYN either stack may take (lwIP takes a SYN-ACK the
+	 * reference refuses, simultaneous-open.pkt). */
+	if ((ga->flags & (F_SYN | F_RST)) == F_SYN && ga->wnd == 0)
+		f->syn_wnd0 = true;
 	if (syn_new) {
 		f->peer_isn = ga->seq;
 		f->peer_nxt = ga->seq;
@@ -1361,6 +1437,10 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 		f->ooo = false;
 		in_stream = true;
 	}
+	/* K17: lwIP takes the ACK of a SYN,ACK in SYN-RECEIVED. */
+	if (f->cfg->known && strcmp(sa, "SYN-RECEIVED") == 0 &&
+	    (ga->flags & (F_SYN | F_ACK | F_RST)) == (F_SYN | F_ACK))
+		desync(f, "a SYN,ACK in SYN-RECEIVED (K17)");
 	/* K06: lwIP checks no SEQ in SYN-RECEIVED. */
 	if (f->cfg->known && strcmp(sa, "SYN-RECEIVED") == 0 &&
 	    !(ga->flags & F_RST) && (ga->flags & (F_SYN | F_ACK)) != F_SYN &&
@@ -1374,6 +1454,8 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 		desync(f, "the peer's sequence space past its FIN");
 	inject(f, 0, ga);
 	inject(f, 1, gb);
+	if (ga->flags & F_RST)
+		f->peer_rst = true;
 	if (syn_new && strcmp(sa, "SYN-SENT") != 0)
 		f->s[0].fresh = f->s[1].fresh = true;
 	/* The peer's window as the stacks take it (RFC 9293 3.10.7.4,
@@ -1382,6 +1464,7 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 	     !unacceptable(f, ga) && !seq_lt(ga->seq, f->wl1)) ||
 	    (syn_new && !(ga->flags & F_RST))) {
 		f->peer_wnd0 = ga->wnd == 0;
+		f->wnd0_seen |= f->peer_wnd0;
 		f->peer_wnd = ga->wnd;
 		f->wl1 = ga->seq;
 		f->s[0].wl2 = ga->ack;
@@ -1437,6 +1520,9 @@ static void do_ack(struct fd *f, struct rd *r)
 		g[i].ack = f->s[i].isn_ok ? f->s[i].snd_max : 0;
 		g[i].flags = F_ACK;
 		g[i].wnd = wnd_tab[w & 15];
+		if (f->cfg->known && f->syn_wnd0 && g[i].wnd > 0 &&
+		    g[i].wnd < FD_K16_WND)
+			g[i].wnd = FD_K16_WND; /* K16 */
 		probe_hold(f, &f->s[i], &g[i]);
 	}
 	seg_record(f, &g[0], &g[1], true);
@@ -1506,7 +1592,7 @@ static long call_one(struct fd *f, int i, enum fd_call c, uint32_t arg)
 			if (s->ch >= 0)
 				(void)p->close(s->inst, s->ch);
 			s->ch = (int)r;
-			s->rd_shut = false;
+			s->rd_shut = s->shut_rd = false;
 			r = 0;
 		}
 		return r;
@@ -1519,7 +1605,7 @@ static long call_one(struct fd *f, int i, enum fd_call c, uint32_t arg)
 		put32(a.addr, FD_PEER_ADDR);
 		a.port = FD_RPORT;
 		s->ch = h;
-		s->rd_shut = false;
+		s->rd_shut = s->shut_rd = false;
 		s->fresh = true;
 		return p->connect(s->inst, h, &a);
 	case FD_CALL_SEND:
@@ -1538,7 +1624,7 @@ static long call_one(struct fd *f, int i, enum fd_call c, uint32_t arg)
 		if (s->ch < 0)
 			return -EBADF;
 		if (c == FD_CALL_SHUT_RDWR)
-			s->rd_shut = true;
+			s->rd_shut = s->shut_rd = true;
 		return p->shutdown(s->inst, s->ch,
 		                   c == FD_CALL_SHUT_WR ? SHUT_WR : SHUT_RDWR);
 	case FD_CALL_ABORT:
@@ -1676,6 +1762,15 @@ static void do_app(struct fd *f, struct rd *r)
 		/* A26: binding the port of a live connection again after its
 		 * listener closed (SO_REUSEADDR) is the API's choice. */
 		desync(f, "listen() beside a live connection (A26)");
+	} else if (c == FD_CALL_RECV && ra <= 0 && rb > 0 &&
+	           (f->s[0].rd_shut ||
+	            (f->peer_rst && !alive(handle_state(&f->s[0])) &&
+	             !alive(handle_state(&f->s[1]))))) {
+		/* A30: text received before the peer's RST or before
+		 * shutdown(SHUT_RD) may be flushed (the reference) or still
+		 * delivered (lwIP). */
+		desync(f, "B delivered text queued before a RST or "
+		          "SHUT_RD (A30)");
 	} else if (ret_class(ra) != ret_class(rb)) {
 		diff(f, "app.ret", "%s|%s", sa, sb);
 	} else if (ra >= 0 && (c == FD_CALL_SEND || c == FD_CALL_RECV) &&
@@ -1762,7 +1857,9 @@ enum fd_verdict fd_run(const struct fd_cfg *cfg, const uint8_t *data,
 	f->rec = 0;
 	f->peer_fin = false;
 	f->peer_wnd0 = false;
-	f->probe = false;
+	f->wnd0_seen = false;
+	f->peer_rst = false;
+	f->syn_wnd0 = false;
 	f->ooo = false;
 	f->peer_wnd = 65535;
 	f->wl1 = 0;
