@@ -112,7 +112,6 @@ struct fd {
 	bool peer_fin;     /* the peer sent a FIN (A19) ... */
 	uint32_t fin_end;  /* ... and the sequence number after it */
 	bool peer_wnd0;    /* the peer's latest ACK offered a zero window */
-	bool wnd0_seen;    /* some ACK of the peer offered a zero window */
 	bool peer_rst;     /* the peer sent a RST (A30) */
 	bool syn_wnd0;     /* a SYN of the peer offered a zero window (K16) */
 	uint16_t peer_wnd; /* ... and that window (K10) */
@@ -1105,10 +1104,6 @@ static void end(struct fd *f, const char *b_before, bool timed)
 	/* A21: zero-window probes nobody answers may be given up. */
 	else if (f->peer_wnd0 && alive(sa) != alive(sb))
 		desync(f, "unanswered zero-window probes (A21)");
-	/* R02: the reference's R2 clock, stopped by zero-window probing,
-	 * does not start again when the window opens. */
-	else if (f->cfg->known && f->wnd0_seen && alive(sa) && !alive(sb))
-		desync(f, "the reference retransmits on past R2 (R02)");
 	else if (alive(sa) != alive(sb))
 		diff(f, "settled", "%s|%s", sa, sb);
 	else
@@ -1464,7 +1459,6 @@ static void seg_record(struct fd *f, struct fd_seg *ga, struct fd_seg *gb,
 	     !unacceptable(f, ga) && !seq_lt(ga->seq, f->wl1)) ||
 	    (syn_new && !(ga->flags & F_RST))) {
 		f->peer_wnd0 = ga->wnd == 0;
-		f->wnd0_seen |= f->peer_wnd0;
 		f->peer_wnd = ga->wnd;
 		f->wl1 = ga->seq;
 		f->s[0].wl2 = ga->ack;
@@ -1857,7 +1851,6 @@ enum fd_verdict fd_run(const struct fd_cfg *cfg, const uint8_t *data,
 	f->rec = 0;
 	f->peer_fin = false;
 	f->peer_wnd0 = false;
-	f->wnd0_seen = false;
 	f->peer_rst = false;
 	f->syn_wnd0 = false;
 	f->ooo = false;

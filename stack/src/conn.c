@@ -717,6 +717,16 @@ static void sent_space(struct tcp_conn *c, uint64_t now_us, tcp_seq seq,
 		c->t_rtx = now_us + c->rto_us;
 		if (c->rtx_first_us == TCP_NO_DEADLINE)
 			c->rtx_first_us = now_us;
+	} else if (n > 0 && c->rtx_first_us == TCP_NO_DEADLINE &&
+	           c->snd_wnd > 0) {
+		/*
+		 * RFC 9293 3.8.3 (MUST-20) and 3.10.8: zero-window probing
+		 * stopped the R2 clock (probes keep a connection whose peer
+		 * answers); the first segment the reopened window lets
+		 * through starts it again, or data never acknowledged would
+		 * be resent forever (found by fuzz_diff_lwip).
+		 */
+		c->rtx_first_us = now_us;
 	}
 }
 
