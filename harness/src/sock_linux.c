@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockargs.h"
 #include "symtab.h"
 
 #define LX_BADFD 0x3fffffff    /* never open: the kernel answers EBADF */
@@ -174,47 +175,6 @@ void target_linux__close_fds(struct target *t)
 			close(t->fds[i]);
 		t->fds[i] = -1;
 	}
-}
-
-/* ---- Arguments ---------------------------------------------------------- */
-
-static int32_t arg_expr(const struct script_event *ev, unsigned i)
-{
-	return i < ev->u.sys.argc ? ev->u.sys.args[i] : -1;
-}
-
-/* "[x]" gives x; anything else itself. */
-static int32_t unlist(const struct script *s, int32_t x)
-{
-	const struct script_expr *e = x < 0 ? NULL : script_expr_at(s, x);
-
-	if (e && e->kind == SCRIPT_EXPR_LIST) {
-		if (e->count < 1 || e->first < 0 ||
-		    (size_t)e->first >= s->elem_n)
-			return -1;
-		return s->elems[e->first];
-	}
-	return x;
-}
-
-/* Integer argument i, or dflt for "..." and a missing one; -1: not one. */
-static int arg_int(const struct script *s, const struct script_event *ev,
-                   unsigned i, int64_t dflt, int64_t *v)
-{
-	int rc = symtab_expr_int(s, unlist(s, arg_expr(ev, i)), v);
-
-	if (rc == 0)
-		*v = dflt;
-	return rc < 0 ? -1 : 0;
-}
-
-static int bad_arg(struct diag *d, const struct script *s,
-                   const struct script_event *ev, unsigned i)
-{
-	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-	                "%s: argument %u: expected an integer, a known symbol "
-	                "or ...",
-	                ev->u.sys.name, i + 1);
 }
 
 /* ---- Results ------------------------------------------------------------ */
@@ -442,15 +402,15 @@ static int sys_socket(struct target *t, const struct script *s,
 	int rfd, sfd;
 
 	/* "..." is the run's family. */
-	if (arg_int(s, ev, 0,
-	            t->o.addrs.stack_addr.family == TCP_AF_INET6 ? AF_INET6
-	                                                         : AF_INET,
-	            &dom) != 0)
-		return bad_arg(d, s, ev, 0);
-	if (arg_int(s, ev, 1, SOCK_STREAM, &type) != 0)
-		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
-		return bad_arg(d, s, ev, 2);
+	if (sockargs_int(s, ev, 0,
+	                 t->o.addrs.stack_addr.family == TCP_AF_INET6 ? AF_INET6
+	                                                              : AF_INET,
+	                 &dom) != 0)
+		return sockargs_bad(d, s, ev, 0);
+	if (sockargs_int(s, ev, 1, SOCK_STREAM, &type) != 0)
+		return sockargs_bad(d, s, ev, 1);
+	if (sockargs_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
+		return sockargs_bad(d, s, ev, 2);
 	rfd = socket((int)dom, (int)type | SOCK_CLOEXEC, (int)proto);
 	if (rfd < 0) {
 		ret_set(t, r, -1, errno, target_linux__now(t));
@@ -470,48 +430,13 @@ static int sys_setsockopt(struct target *t, const struct script *s,
                           const struct script_event *ev, int rfd,
                           struct target_sysret *r, struct diag *d)
 {
-	int64_t level, name, v = 0, len;
-	union {
-		int i;
-		struct linger l;
-		uint8_t b[40]; /* IP_OPTIONS */
-	} val;
-	socklen_t natural = sizeof(int);
+	int64_t level, name;
+	union sockargs_optval val;
+	unsigned len;
 	long rc;
 
-	memset(&val, 0, sizeof(val));
-	if (arg_int(s, ev, 1, -1, &level) != 0)
-		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, -1, &name) != 0)
-		return bad_arg(d, s, ev, 2);
-	if (level == SOL_SOCKET && name == SO_LINGER) {
-		int64_t on = 0, secs = 0;
-		int32_t x = arg_expr(ev, 3);
-
-		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
-		                    &on) < 0 ||
-		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
-		                    &secs) < 0)
-			return bad_arg(d, s, ev, 3);
-		val.l.l_onoff = (int)on;
-		val.l.l_linger = (int)secs;
-		natural = sizeof(struct linger);
-	} else if (level == IPPROTO_IP && name == IP_OPTIONS) {
-		int n =
-		    symtab_expr_bytes(s, arg_expr(ev, 3), val.b, sizeof(val.b));
-
-		if (n < 0)
-			return bad_arg(d, s, ev, 3);
-		natural = (socklen_t)n;
-	} else {
-		if (arg_int(s, ev, 3, 0, &v) != 0)
-			return bad_arg(d, s, ev, 3);
-		val.i = (int)v;
-	}
-	if (arg_int(s, ev, 4, natural, &len) != 0)
-		return bad_arg(d, s, ev, 4);
-	if (len < 0 || len > (int64_t)sizeof(val))
-		len = natural;
+	if (sockargs_setsockopt(s, ev, &level, &name, &val, &len, d) != 0)
+		return -1;
 	rc = setsockopt(rfd, (int)level, (int)name, &val, (socklen_t)len);
 	ret_set(t, r, rc, errno, target_linux__now(t));
 	return 0;
@@ -523,24 +448,19 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 {
 	int64_t level, name, len;
 	union {
-		int i;
-		struct linger l;
+		union sockargs_optval v;
 		uint8_t raw[256];
 	} val;
-	int32_t vx = unlist(s, arg_expr(ev, 3)),
-	        lx = unlist(s, arg_expr(ev, 4));
 	socklen_t sl;
 	long rc;
 	bool linger;
 
 	memset(&val, 0, sizeof(val));
-	if (arg_int(s, ev, 1, -1, &level) != 0)
-		return bad_arg(d, s, ev, 1);
-	if (arg_int(s, ev, 2, -1, &name) != 0)
-		return bad_arg(d, s, ev, 2);
-	linger = level == SOL_SOCKET && name == SO_LINGER;
-	if (arg_int(s, ev, 4, linger ? sizeof(struct linger) : sizeof(int),
-	            &len) != 0)
+	if (sockargs_opt_name(s, ev, &level, &name, d) != 0)
+		return -1;
+	linger = sockargs_is_linger(level, name);
+	if (sockargs_int(s, ev, 4, linger ? sizeof(struct linger) : sizeof(int),
+	                 &len) != 0)
 		len = linger ? sizeof(struct linger) : sizeof(int);
 	if (len < 0 || len > (int64_t)sizeof(val))
 		len = sizeof(int);
@@ -549,17 +469,7 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 	ret_set(t, r, rc, errno, target_linux__now(t));
 	if (rc < 0)
 		return 0;
-	if (linger) {
-		int32_t x = arg_expr(ev, 3);
-
-		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
-		                  val.l.l_onoff, "l_onoff");
-		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
-		                  val.l.l_linger, "l_linger");
-	} else {
-		target_sysret_out(r, vx, val.i, "optval");
-	}
-	target_sysret_out(r, lx, sl, "optlen");
+	sockargs_getsockopt_out(s, ev, linger, &val.v, sl, r);
 	return 0;
 }
 
@@ -567,42 +477,27 @@ static int sys_poll(struct target *t, const struct script *s,
                     const struct script_event *ev, struct target_sysret *r,
                     struct diag *d)
 {
-	const struct script_expr *l = script_expr_at(s, arg_expr(ev, 0));
+	struct sockargs_pollfd pf[LX_POLL_MAX];
 	struct lx_call *c = &t->job;
 	int64_t timeout;
-	int32_t k;
+	int k, n;
 
-	if (arg_int(s, ev, 2, -1, &timeout) != 0)
-		return bad_arg(d, s, ev, 2);
-	if (!l || l->kind != SCRIPT_EXPR_LIST || l->first < 0 ||
-	    l->count > LX_POLL_MAX ||
-	    (size_t)l->first + (size_t)l->count > s->elem_n)
-		return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-		                "poll: argument 1: expected a list of at most "
-		                "%d {fd=..., events=..., revents=...}",
-		                LX_POLL_MAX);
+	if (sockargs_int(s, ev, 2, -1, &timeout) != 0)
+		return sockargs_bad(d, s, ev, 2);
+	n = sockargs_poll_list(s, ev, pf, LX_POLL_MAX, d);
+	if (n < 0)
+		return -1;
 	memset(c, 0, sizeof(*c));
 	c->op = LX_OP_POLL;
-	for (k = 0; k < l->count; k++) {
-		int32_t e = s->elems[l->first + k];
-		int64_t fd, events;
-
-		if (symtab_expr_int(s, symtab_struct_field(s, e, "fd"), &fd) !=
-		        1 ||
-		    symtab_expr_int(s, symtab_struct_field(s, e, "events"),
-		                    &events) < 0)
-			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-			                "poll: entry %d: expected {fd=N, "
-			                "events=..., revents=...}",
-			                (int)k + 1);
-		c->pfd[k].fd = real_fd(t, fd);
-		c->pfd[k].events = (short)events;
+	for (k = 0; k < n; k++) {
+		c->pfd[k].fd = real_fd(t, pf[k].fd);
+		c->pfd[k].events = (short)pf[k].events;
 		c->pfd_nval[k] = c->pfd[k].fd == LX_BADFD;
 		if (c->pfd_nval[k])
 			c->pfd[k].fd = -1;
-		c->revents_expr[k] = symtab_struct_field(s, e, "revents");
+		c->revents_expr[k] = pf[k].revents_expr;
 	}
-	c->nfds = l->count;
+	c->nfds = n;
 	c->timeout_ms = (int)timeout;
 	return submit(t, timeout != 0, r, d);
 }
@@ -621,8 +516,8 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return sys_socket(t, s, ev, r, d);
 	if (strcmp(name, "poll") == 0)
 		return sys_poll(t, s, ev, r, d);
-	if (arg_int(s, ev, 0, -1, &fd) != 0)
-		return bad_arg(d, s, ev, 0);
+	if (sockargs_int(s, ev, 0, -1, &fd) != 0)
+		return sockargs_bad(d, s, ev, 0);
 	rfd = real_fd(t, fd);
 	memset(c, 0, sizeof(*c));
 	c->fd = rfd;
@@ -632,17 +527,17 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		uint16_t port = t->o.addrs.stack_port;
 		socklen_t len;
 
-		if (target_sockaddr_arg(s, arg_expr(ev, 1), false, &a, &port) <
-		    0)
-			return bad_arg(d, s, ev, 1);
+		if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a,
+		                        &port) < 0)
+			return sockargs_bad(d, s, ev, 1);
 		len = sockaddr_of(rfd, &a, port, sa);
 		rc = bind(rfd, (const struct sockaddr *)sa, len);
 		ret_set(t, r, rc, errno, target_linux__now(t));
 		return 0;
 	}
 	if (strcmp(name, "listen") == 0) {
-		if (arg_int(s, ev, 1, 128, &v) != 0)
-			return bad_arg(d, s, ev, 1);
+		if (sockargs_int(s, ev, 1, 128, &v) != 0)
+			return sockargs_bad(d, s, ev, 1);
 		if (rfd != LX_BADFD)
 			bind_default(t, rfd);
 		rc = listen(rfd, (int)v);
@@ -657,9 +552,9 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		struct tcp_addr a = t->o.addrs.script_addr;
 		uint16_t port = t->o.addrs.script_port;
 
-		if (target_sockaddr_arg(s, arg_expr(ev, 1), false, &a, &port) <
-		    0)
-			return bad_arg(d, s, ev, 1);
+		if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a,
+		                        &port) < 0)
+			return sockargs_bad(d, s, ev, 1);
 		if (rfd != LX_BADFD)
 			bind_default(t, rfd);
 		c->addr_len = sockaddr_of(rfd, &a, port, c->addr);
@@ -672,10 +567,10 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		bool has_flags =
 		    strcmp(name, "recv") == 0 || strcmp(name, "send") == 0;
 
-		if (arg_int(s, ev, 2, rd ? LX_IO_MAX : 0, &v) != 0)
-			return bad_arg(d, s, ev, 2);
-		if (has_flags && arg_int(s, ev, 3, 0, &flags) != 0)
-			return bad_arg(d, s, ev, 3);
+		if (sockargs_int(s, ev, 2, rd ? LX_IO_MAX : 0, &v) != 0)
+			return sockargs_bad(d, s, ev, 2);
+		if (has_flags && sockargs_int(s, ev, 3, 0, &flags) != 0)
+			return sockargs_bad(d, s, ev, 3);
 		if (v < 0 || v > (int64_t)LX_BUF_MAX)
 			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 			                "%s: argument 3: expected a length "
@@ -691,8 +586,8 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return submit(t, true, r, d);
 	}
 	if (strcmp(name, "shutdown") == 0) {
-		if (arg_int(s, ev, 1, SHUT_RDWR, &v) != 0)
-			return bad_arg(d, s, ev, 1);
+		if (sockargs_int(s, ev, 1, SHUT_RDWR, &v) != 0)
+			return sockargs_bad(d, s, ev, 1);
 		rc = shutdown(rfd, (int)v);
 		ret_set(t, r, rc, errno, target_linux__now(t));
 		return 0;
@@ -710,10 +605,10 @@ static int sys_dispatch(struct target *t, const struct script *s,
 	if (strcmp(name, "fcntl") == 0) {
 		int64_t cmd, arg = 0;
 
-		if (arg_int(s, ev, 1, -1, &cmd) != 0)
-			return bad_arg(d, s, ev, 1);
-		if (arg_int(s, ev, 2, 0, &arg) != 0)
-			return bad_arg(d, s, ev, 2);
+		if (sockargs_int(s, ev, 1, -1, &cmd) != 0)
+			return sockargs_bad(d, s, ev, 1);
+		if (sockargs_int(s, ev, 2, 0, &arg) != 0)
+			return sockargs_bad(d, s, ev, 2);
 		if (cmd != F_GETFL && cmd != F_SETFL)
 			return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
 			                "fcntl: only F_GETFL and F_SETFL are "

@@ -5,6 +5,9 @@
  */
 #include "sockargs.h"
 
+#include <netinet/in.h>
+#include <string.h>
+
 #include "symtab.h"
 
 int32_t sockargs_expr(const struct script_event *ev, unsigned i)
@@ -50,6 +53,15 @@ int32_t sockargs_out_expr(const struct script *s, const struct script_event *ev,
 	return x;
 }
 
+int sockargs_bad(struct diag *d, const struct script *s,
+                 const struct script_event *ev, unsigned i)
+{
+	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
+	                "%s: argument %u: expected an integer, a known symbol "
+	                "or ...",
+	                ev->u.sys.name, i + 1);
+}
+
 int sockargs_poll_list(const struct script *s, const struct script_event *ev,
                        struct sockargs_pollfd *p, int max, struct diag *d)
 {
@@ -77,4 +89,78 @@ int sockargs_poll_list(const struct script *s, const struct script_event *ev,
 		p[k].revents_expr = symtab_struct_field(s, e, "revents");
 	}
 	return l->count;
+}
+
+int sockargs_opt_name(const struct script *s, const struct script_event *ev,
+                      int64_t *level, int64_t *name, struct diag *d)
+{
+	if (sockargs_int(s, ev, 1, -1, level) != 0)
+		return sockargs_bad(d, s, ev, 1);
+	if (sockargs_int(s, ev, 2, -1, name) != 0)
+		return sockargs_bad(d, s, ev, 2);
+	return 0;
+}
+
+bool sockargs_is_linger(int64_t level, int64_t name)
+{
+	return level == SOL_SOCKET && name == SO_LINGER;
+}
+
+int sockargs_setsockopt(const struct script *s, const struct script_event *ev,
+                        int64_t *level, int64_t *name,
+                        union sockargs_optval *val, unsigned *len,
+                        struct diag *d)
+{
+	int32_t x = sockargs_expr(ev, 3);
+	unsigned natural = sizeof(int);
+	int64_t v = 0, n;
+
+	memset(val, 0, sizeof(*val));
+	if (sockargs_opt_name(s, ev, level, name, d) != 0)
+		return -1;
+	if (sockargs_is_linger(*level, *name)) {
+		int64_t on = 0, secs = 0;
+
+		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
+		                    &on) < 0 ||
+		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
+		                    &secs) < 0)
+			return sockargs_bad(d, s, ev, 3);
+		val->l.l_onoff = (int)on;
+		val->l.l_linger = (int)secs;
+		natural = sizeof(struct linger);
+	} else if (*level == IPPROTO_IP && *name == IP_OPTIONS) {
+		int nb = symtab_expr_bytes(s, x, val->b, sizeof(val->b));
+
+		if (nb < 0)
+			return sockargs_bad(d, s, ev, 3);
+		natural = (unsigned)nb;
+	} else {
+		if (sockargs_int(s, ev, 3, 0, &v) != 0)
+			return sockargs_bad(d, s, ev, 3);
+		val->i = (int)v;
+	}
+	if (sockargs_int(s, ev, 4, natural, &n) != 0)
+		return sockargs_bad(d, s, ev, 4);
+	*len = n < 0 || n > (int64_t)sizeof(*val) ? natural : (unsigned)n;
+	return 0;
+}
+
+void sockargs_getsockopt_out(const struct script *s,
+                             const struct script_event *ev, bool linger,
+                             const union sockargs_optval *val, int64_t len,
+                             struct target_sysret *r)
+{
+	if (linger) {
+		int32_t x = sockargs_expr(ev, 3);
+
+		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
+		                  val->l.l_onoff, "l_onoff");
+		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
+		                  val->l.l_linger, "l_linger");
+	} else {
+		target_sysret_out(r, sockargs_out_expr(s, ev, 3), val->i,
+		                  "optval");
+	}
+	target_sysret_out(r, sockargs_out_expr(s, ev, 4), len, "optlen");
 }

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT
  *
- * The arguments of a script's socket call as the targets that emulate the
- * calls read them (target_plugin.c, which runs the ref target too): an
- * argument's expression, its integer value ("..." taking a default), the
- * expression a value is written back to, and the entries of a poll() list.
+ * The arguments of a script's socket call as the targets read them (the
+ * linux target's sock_linux.c, and target_plugin.c, which runs the ref
+ * target too): an argument's expression, its integer value ("..." taking a
+ * default), the expression a value is written back to, the entries of a
+ * poll() list, and the option value of setsockopt() and getsockopt().
  */
 #ifndef SHAKEDOWN_SOCKARGS_H
 #define SHAKEDOWN_SOCKARGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "shakedown/diag.h"
 #include "shakedown/script.h"
+#include "shakedown/target.h"
 
 /* The expression pool index of argument i of ev, or -1 when absent. */
 int32_t sockargs_expr(const struct script_event *ev, unsigned i);
@@ -31,6 +35,13 @@ int sockargs_int(const struct script *s, const struct script_event *ev,
 int32_t sockargs_out_expr(const struct script *s, const struct script_event *ev,
                           unsigned i);
 
+/*
+ * The message for argument i that is not what the call takes (an integer,
+ * a known symbol or "..."); returns -1.
+ */
+int sockargs_bad(struct diag *d, const struct script *s,
+                 const struct script_event *ev, unsigned i);
+
 /* One entry of a poll() list: {fd=N, events=..., revents=...}. */
 struct sockargs_pollfd {
 	int64_t fd;
@@ -45,5 +56,43 @@ struct sockargs_pollfd {
  */
 int sockargs_poll_list(const struct script *s, const struct script_event *ev,
                        struct sockargs_pollfd *p, int max, struct diag *d);
+
+/* An option value: an int, SO_LINGER's struct, or IP_OPTIONS' bytes. */
+union sockargs_optval {
+	int i;
+	struct linger l;
+	uint8_t b[40]; /* IP_OPTIONS: at most 40 bytes */
+};
+
+/*
+ * The level and name of setsockopt() or getsockopt() (arguments 2 and 3);
+ * 0, or -1 with *d.
+ */
+int sockargs_opt_name(const struct script *s, const struct script_event *ev,
+                      int64_t *level, int64_t *name, struct diag *d);
+
+/*
+ * The arguments of setsockopt(): level, name, the value (argument 4, as
+ * the option takes it: {l_onoff=..., l_linger=...} for SO_LINGER, a byte
+ * list for IP_OPTIONS, else an integer) into *val, and its length
+ * (argument 5; "..." or a length out of 0 .. sizeof(*val) is the value's
+ * natural one). Returns 0, or -1 with *d.
+ */
+int sockargs_setsockopt(const struct script *s, const struct script_event *ev,
+                        int64_t *level, int64_t *name,
+                        union sockargs_optval *val, unsigned *len,
+                        struct diag *d);
+
+/* Whether level and name are SO_LINGER, whose value is a struct linger. */
+bool sockargs_is_linger(int64_t level, int64_t name);
+
+/*
+ * What getsockopt() returned into the script's expressions: val (a struct
+ * linger when linger, else an int) into argument 4, len into argument 5.
+ */
+void sockargs_getsockopt_out(const struct script *s,
+                             const struct script_event *ev, bool linger,
+                             const union sockargs_optval *val, int64_t len,
+                             struct target_sysret *r);
 
 #endif

@@ -108,7 +108,7 @@ static int tap_drain(struct target *t, struct diag *d)
 		ssize_t n = read(t->tap, t->frame, sizeof(t->frame));
 		const uint8_t *ip;
 		size_t ip_len = 0;
-		struct lx_qpkt *q;
+		int rc;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -122,32 +122,16 @@ static int tap_drain(struct target *t, struct diag *d)
 		ip = frame_tcp(t->frame, (size_t)n, &ip_len);
 		if (!ip || ip_len > TARGET_PKT_MAX)
 			continue;
-		if (t->q_head > 0 && t->q_head == t->q_n)
-			t->q_head = t->q_n = 0;
-		if (t->q_n - t->q_head >= LX_QUEUE_MAX)
+		rc = pktq_push(&t->q, ip, ip_len, target_linux__now(t),
+		               LX_QUEUE_MAX);
+		if (rc == PKTQ_FULL)
 			return diag_set(d, "", 0, 0, NULL, 0,
 			                "linux: the kernel sent more than %d "
 			                "segments that no script line took",
 			                LX_QUEUE_MAX);
-		if (t->q_n == t->q_cap) {
-			size_t cap = t->q_cap ? t->q_cap * 2 : 32;
-			struct lx_qpkt *v = realloc(t->q, cap * sizeof(*v));
-
-			if (!v)
-				return diag_set(d, "", 0, 0, NULL, 0,
-				                "linux: out of memory");
-			t->q = v;
-			t->q_cap = cap;
-		}
-		q = &t->q[t->q_n];
-		q->buf = malloc(ip_len);
-		if (!q->buf)
+		if (rc != 0)
 			return diag_set(d, "", 0, 0, NULL, 0,
 			                "linux: out of memory");
-		memcpy(q->buf, ip, ip_len);
-		q->len = ip_len;
-		q->t_us = target_linux__now(t);
-		t->q_n++;
 		got = 1;
 	}
 }
@@ -538,8 +522,6 @@ static int setup_tap(struct target *t, struct diag *d)
 
 static void lx_close(struct target *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
 	target_linux__worker_stop(t);
@@ -554,9 +536,7 @@ static void lx_close(struct target *t)
 		close(t->diag);
 	frame_builder_free(t->fb);
 	free(t->rdbuf);
-	for (i = t->q_head; i < t->q_n; i++)
-		free(t->q[i].buf);
-	free(t->q);
+	pktq_free(&t->q);
 	pthread_mutex_destroy(&t->mu);
 	pthread_cond_destroy(&t->cv);
 	free(t);
@@ -701,19 +681,8 @@ static int lx_recv(struct target *t, uint64_t deadline_us, struct target_pkt *p,
 	for (;;) {
 		int rc;
 
-		if (t->q_head < t->q_n) {
-			struct lx_qpkt *q = &t->q[t->q_head];
-
-			if (q->t_us > deadline_us)
-				return 0;
-			p->t_us = q->t_us;
-			p->len = q->len;
-			memcpy(p->buf, q->buf, q->len);
-			free(q->buf);
-			q->buf = NULL;
-			t->q_head++;
-			return 1;
-		}
+		if (!pktq_empty(&t->q))
+			return pktq_take(&t->q, deadline_us, p);
 		if (target_linux__now(t) >= deadline_us) {
 			/* A last look: frames already waiting count. */
 			rc = tap_drain(t, d);
@@ -726,7 +695,7 @@ static int lx_recv(struct target *t, uint64_t deadline_us, struct target_pkt *p,
 		if (target_linux__wait(t, deadline_us, LXW_PKT, -1, d) < 0)
 			return -1;
 		/* The wait returns at the deadline or on frames; loop. */
-		if (t->q_head == t->q_n && target_linux__now(t) >= deadline_us)
+		if (pktq_empty(&t->q) && target_linux__now(t) >= deadline_us)
 			return 0;
 	}
 }
@@ -741,7 +710,8 @@ static bool lx_setup_phase(const struct target *t)
 	for (i = 0; i < LX_FDS; i++)
 		if (t->fds[i] >= 0)
 			return false;
-	return t->q_n == 0 && !t->pending && !t->touched;
+	/* q.n: no frame read yet (it stays above 0 after the first). */
+	return t->q.n == 0 && !t->pending && !t->touched;
 }
 
 /*

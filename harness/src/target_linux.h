@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "pktq.h"
 #include "shakedown/target.h"
 
 #define LX_FDS 32         /* script descriptors 3 .. 3 + LX_FDS - 1 */
@@ -62,12 +63,6 @@ struct lx_call {
 	bool pfd_nval[LX_POLL_MAX];
 };
 
-struct lx_qpkt {
-	uint64_t t_us;
-	size_t len;
-	uint8_t *buf; /* IP packet (Ethernet header stripped) */
-};
-
 struct target {
 	struct target_opts o;
 	char script_dir[4096];
@@ -82,8 +77,7 @@ struct target {
 	struct frame_builder *fb;
 	uint8_t frame[TARGET_PKT_MAX + 64];
 	/* Frames the stack sent, read and not yet taken. */
-	struct lx_qpkt *q;
-	size_t q_head, q_n, q_cap;
+	struct pktq q;
 	/* Script descriptor fd -> real descriptor (fds[fd - LX_FD_BASE]). */
 	int fds[LX_FDS];
 	/* The worker thread and its one call. */

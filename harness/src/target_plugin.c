@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pktq.h"
 #include "shakedown/run.h"
 #include "shakedown/stack_plugin.h"
 #include "shakedown/target.h"
@@ -43,13 +44,6 @@
 
 /* What write() sends: the payload bytes are not part of any check. */
 static const uint8_t pl_zeros[PL_IO_MAX];
-
-/* A packet the stack gave through output(), waiting for recv(). */
-struct pl_qpkt {
-	uint64_t t_us; /* virtual time when output() gave it */
-	size_t len;
-	uint8_t *buf; /* IPv4 or IPv6 header + TCP, malloc'd */
-};
 
 /* One script descriptor. */
 struct pl_sock {
@@ -91,10 +85,9 @@ struct target {
 	const struct sd_stack_plugin *p;
 	const struct target_plugin_ext *ext; /* a built-in target's, or NULL */
 	void *x;                             /* ext's state (attach) */
-	void *inst;        /* the instance; NULL until create() succeeded */
-	uint64_t now_us;   /* the virtual clock; the plugin's is the same */
-	struct pl_qpkt *q; /* q[q_head .. q_n): sent, not yet taken */
-	size_t q_head, q_n, q_cap;
+	void *inst;      /* the instance; NULL until create() succeeded */
+	uint64_t now_us; /* the virtual clock; the plugin's is the same */
+	struct pktq q;   /* output()'s packets, sent at virtual times */
 	struct pl_sock socks[PL_FDS];
 	struct pl_pending pend;
 	uint8_t pkt[TARGET_PKT_MAX]; /* output()'s buffer */
@@ -343,15 +336,6 @@ static int pl_errno(long rc)
 	return rc < 0 && rc >= -4095 ? (int)-rc : EIO;
 }
 
-static int bad_arg(struct diag *d, const struct script *s,
-                   const struct script_event *ev, unsigned i)
-{
-	return diag_set(d, s->path, ev->line, ev->col, NULL, 0,
-	                "%s: argument %u: expected an integer, a known symbol "
-	                "or ...",
-	                ev->u.sys.name, i + 1);
-}
-
 /* A plugin result that breaks the contract of stack_plugin.h. */
 static int pl_broken(struct target *t, struct diag *d, const char *what,
                      long rc)
@@ -378,7 +362,7 @@ static int pl_drain(struct target *t, struct diag *d)
 {
 	for (;;) {
 		long n = t->p->output(t->inst, t->pkt, sizeof(t->pkt));
-		struct pl_qpkt *qp;
+		int rc;
 
 		if (n == 0)
 			return 0;
@@ -389,38 +373,16 @@ static int pl_drain(struct target *t, struct diag *d)
 			                t->who, (unsigned)sizeof(t->pkt));
 		if (n < 0 || (size_t)n > sizeof(t->pkt))
 			return pl_broken(t, d, "output()", n);
-		if (t->q_head > 0 && t->q_head == t->q_n) {
-			t->q_head = t->q_n = 0;
-		} else if (t->q_n == t->q_cap && t->q_head > 0) {
-			memmove(t->q, t->q + t->q_head,
-			        (t->q_n - t->q_head) * sizeof(*t->q));
-			t->q_n -= t->q_head;
-			t->q_head = 0;
-		}
-		if (t->q_n - t->q_head >= PL_QUEUE_MAX)
+		rc = pktq_push(&t->q, t->pkt, (size_t)n, t->now_us,
+		               PL_QUEUE_MAX);
+		if (rc == PKTQ_FULL)
 			return diag_set(d, "", 0, 0, NULL, 0,
 			                "%s: the stack sent more than %d "
 			                "packets that no script line took",
 			                t->who, PL_QUEUE_MAX);
-		if (t->q_n == t->q_cap) {
-			size_t cap = t->q_cap ? t->q_cap * 2 : 16;
-			struct pl_qpkt *q = realloc(t->q, cap * sizeof(*q));
-
-			if (!q)
-				return diag_set(d, "", 0, 0, NULL, 0,
-				                "plugin: out of memory");
-			t->q = q;
-			t->q_cap = cap;
-		}
-		qp = &t->q[t->q_n];
-		qp->buf = malloc((size_t)n);
-		if (!qp->buf)
+		if (rc != 0)
 			return diag_set(d, "", 0, 0, NULL, 0,
 			                "plugin: out of memory");
-		memcpy(qp->buf, t->pkt, (size_t)n);
-		qp->len = (size_t)n;
-		qp->t_us = t->now_us;
-		t->q_n++;
 	}
 }
 
@@ -512,19 +474,8 @@ int target_plugin__recv(struct target *t, uint64_t deadline_us,
 	for (;;) {
 		uint64_t dl;
 
-		if (t->q_head < t->q_n) {
-			struct pl_qpkt *q = &t->q[t->q_head];
-
-			if (q->t_us > deadline_us)
-				return 0;
-			p->t_us = q->t_us;
-			p->len = q->len;
-			memcpy(p->buf, q->buf, q->len);
-			free(q->buf);
-			q->buf = NULL;
-			t->q_head++;
-			return 1;
-		}
+		if (!pktq_empty(&t->q))
+			return pktq_take(&t->q, deadline_us, p);
 		dl = pl_deadline(t);
 		if (dl == SD_PLUGIN_NO_DEADLINE || dl > deadline_us) {
 			/* Nothing due before the deadline: the clock goes
@@ -635,11 +586,11 @@ static int sys_socket(struct target *t, const struct script *s,
 	int fd, h;
 
 	if (sockargs_int(s, ev, 0, v6 ? AF_INET6 : AF_INET, &dom) != 0)
-		return bad_arg(d, s, ev, 0);
+		return sockargs_bad(d, s, ev, 0);
 	if (sockargs_int(s, ev, 1, SOCK_STREAM, &type) != 0)
-		return bad_arg(d, s, ev, 1);
+		return sockargs_bad(d, s, ev, 1);
 	if (sockargs_int(s, ev, 2, IPPROTO_TCP, &proto) != 0)
-		return bad_arg(d, s, ev, 2);
+		return sockargs_bad(d, s, ev, 2);
 	if ((type & ~(int64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
 	    (proto != 0 && proto != IPPROTO_TCP))
 		return sys_err(t, r, EPROTONOSUPPORT);
@@ -665,7 +616,7 @@ static int sys_bind(struct target *t, const struct script *s,
 	int rc;
 
 	if (target_sockaddr_arg(s, sockargs_expr(ev, 1), false, &a, &port) < 0)
-		return bad_arg(d, s, ev, 1);
+		return sockargs_bad(d, s, ev, 1);
 	pl_addr(&pa, &a, port);
 	rc = t->p->bind(t->inst, k->h, &pa);
 	if (rc < 0)
@@ -682,7 +633,7 @@ static int sys_listen(struct target *t, const struct script *s,
 	int rc;
 
 	if (sockargs_int(s, ev, 1, 128, &backlog) != 0)
-		return bad_arg(d, s, ev, 1);
+		return sockargs_bad(d, s, ev, 1);
 	if (backlog < 0)
 		backlog = 0;
 	bind_default(t, k);
@@ -793,7 +744,7 @@ static int sys_connect(struct target *t, const struct script *s,
 
 	rc = target_sockaddr_arg(s, sockargs_expr(ev, 1), only, &a, &port);
 	if (rc < 0)
-		return bad_arg(d, s, ev, 1);
+		return sockargs_bad(d, s, ev, 1);
 	if (rc > 0)
 		return sys_err(t, r, EAFNOSUPPORT);
 	if (only && !script_side(t, &a, port))
@@ -868,56 +819,18 @@ static int try_write(struct target *t, struct pl_pending *p,
 
 /* ---- setsockopt, getsockopt ------------------------------------------- */
 
-union pl_optval {
-	int i;
-	struct linger l;
-	uint8_t b[40]; /* IP_OPTIONS: at most 40 bytes */
-};
-
 static int sys_setsockopt(struct target *t, const struct script *s,
                           const struct script_event *ev, struct pl_sock *k,
                           struct target_sysret *r, struct diag *d)
 {
-	int64_t level, name, v = 0, len;
-	union pl_optval val;
-	unsigned natural = sizeof(int);
+	int64_t level, name;
+	union sockargs_optval val;
+	unsigned len;
 	int rc;
 
-	memset(&val, 0, sizeof(val));
-	if (sockargs_int(s, ev, 1, -1, &level) != 0)
-		return bad_arg(d, s, ev, 1);
-	if (sockargs_int(s, ev, 2, -1, &name) != 0)
-		return bad_arg(d, s, ev, 2);
-	if (level == SOL_SOCKET && name == SO_LINGER) {
-		int64_t on = 0, secs = 0;
-		int32_t x = sockargs_expr(ev, 3);
-
-		if (symtab_expr_int(s, symtab_struct_field(s, x, "l_onoff"),
-		                    &on) < 0 ||
-		    symtab_expr_int(s, symtab_struct_field(s, x, "l_linger"),
-		                    &secs) < 0)
-			return bad_arg(d, s, ev, 3);
-		val.l.l_onoff = (int)on;
-		val.l.l_linger = (int)secs;
-		natural = sizeof(struct linger);
-	} else if (level == IPPROTO_IP && name == IP_OPTIONS) {
-		int n = symtab_expr_bytes(s, sockargs_expr(ev, 3), val.b,
-		                          sizeof(val.b));
-
-		if (n < 0)
-			return bad_arg(d, s, ev, 3);
-		natural = (unsigned)n;
-	} else {
-		if (sockargs_int(s, ev, 3, 0, &v) != 0)
-			return bad_arg(d, s, ev, 3);
-		val.i = (int)v;
-	}
-	if (sockargs_int(s, ev, 4, natural, &len) != 0)
-		return bad_arg(d, s, ev, 4);
-	if (len < 0 || len > (int64_t)sizeof(val))
-		len = natural;
-	rc = t->p->setsockopt(t->inst, k->h, (int)level, (int)name, &val,
-	                      (unsigned)len);
+	if (sockargs_setsockopt(s, ev, &level, &name, &val, &len, d) != 0)
+		return -1;
+	rc = t->p->setsockopt(t->inst, k->h, (int)level, (int)name, &val, len);
 	if (no_option(t, ev, rc))
 		return skip_option(t, s, ev, d);
 	if (rc < 0)
@@ -929,20 +842,16 @@ static int sys_getsockopt(struct target *t, const struct script *s,
                           const struct script_event *ev, struct pl_sock *k,
                           struct target_sysret *r, struct diag *d)
 {
-	int32_t vx = sockargs_out_expr(s, ev, 3),
-	        lx = sockargs_out_expr(s, ev, 4);
 	int64_t level, name;
-	union pl_optval val;
+	union sockargs_optval val;
 	unsigned len;
 	bool linger;
 	int rc;
 
 	memset(&val, 0, sizeof(val));
-	if (sockargs_int(s, ev, 1, -1, &level) != 0)
-		return bad_arg(d, s, ev, 1);
-	if (sockargs_int(s, ev, 2, -1, &name) != 0)
-		return bad_arg(d, s, ev, 2);
-	linger = level == SOL_SOCKET && name == SO_LINGER;
+	if (sockargs_opt_name(s, ev, &level, &name, d) != 0)
+		return -1;
+	linger = sockargs_is_linger(level, name);
 	len = linger ? sizeof(struct linger) : sizeof(int);
 	rc = t->p->getsockopt(t->inst, k->h, (int)level, (int)name, &val, &len);
 	if (no_option(t, ev, rc))
@@ -952,17 +861,7 @@ static int sys_getsockopt(struct target *t, const struct script *s,
 	if (len > sizeof(val))
 		return pl_broken(t, d, "getsockopt() length", (long)len);
 	sys_ok(t, r, 0);
-	if (linger) {
-		int32_t x = sockargs_expr(ev, 3);
-
-		target_sysret_out(r, symtab_struct_field(s, x, "l_onoff"),
-		                  val.l.l_onoff, "l_onoff");
-		target_sysret_out(r, symtab_struct_field(s, x, "l_linger"),
-		                  val.l.l_linger, "l_linger");
-	} else {
-		target_sysret_out(r, vx, val.i, "optval");
-	}
-	target_sysret_out(r, lx, len, "optlen");
+	sockargs_getsockopt_out(s, ev, linger, &val, len, r);
 	return 1;
 }
 
@@ -976,13 +875,13 @@ static int sys_fcntl(struct target *t, const struct script *s,
 	int64_t cmd, arg;
 
 	if (sockargs_int(s, ev, 1, -1, &cmd) != 0)
-		return bad_arg(d, s, ev, 1);
+		return sockargs_bad(d, s, ev, 1);
 	if (cmd == F_GETFL)
 		return sys_ok(t, r, O_RDWR | (k->nonblock ? O_NONBLOCK : 0));
 	if (cmd != F_SETFL)
 		return sys_err(t, r, EINVAL);
 	if (sockargs_int(s, ev, 2, 0, &arg) != 0)
-		return bad_arg(d, s, ev, 2);
+		return sockargs_bad(d, s, ev, 2);
 	k->nonblock = (arg & O_NONBLOCK) != 0;
 	return sys_ok(t, r, 0);
 }
@@ -1100,10 +999,10 @@ static int sys_read(struct target *t, const struct script *s,
 	int rc;
 
 	if (sockargs_int(s, ev, 2, PL_IO_MAX, &v) != 0)
-		return bad_arg(d, s, ev, 2);
+		return sockargs_bad(d, s, ev, 2);
 	if (strcmp(ev->u.sys.name, "recv") == 0 &&
 	    sockargs_int(s, ev, 3, 0, &flags) != 0)
-		return bad_arg(d, s, ev, 3);
+		return sockargs_bad(d, s, ev, 3);
 	if (v < 0)
 		return sys_err(t, r, EINVAL);
 	p->len = (size_t)(v > PL_IO_MAX ? PL_IO_MAX : v);
@@ -1128,9 +1027,9 @@ static int sys_write(struct target *t, const struct script *s,
 	int rc;
 
 	if (sockargs_int(s, ev, 2, 0, &v) != 0)
-		return bad_arg(d, s, ev, 2);
+		return sockargs_bad(d, s, ev, 2);
 	if (ev->u.sys.name[0] == 's' && sockargs_int(s, ev, 3, 0, &flags) != 0)
-		return bad_arg(d, s, ev, 3);
+		return sockargs_bad(d, s, ev, 3);
 	if (v < 0)
 		return sys_err(t, r, EINVAL);
 	p->len = (size_t)v;
@@ -1168,7 +1067,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return sys_socket(t, s, ev, r, d);
 	if (strcmp(name, "poll") == 0) {
 		if (sockargs_int(s, ev, 2, -1, &v) != 0)
-			return bad_arg(d, s, ev, 2);
+			return sockargs_bad(d, s, ev, 2);
 		rc = try_poll(t, s, ev, v == 0, r, d);
 		if (rc != 0)
 			return rc;
@@ -1178,7 +1077,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return block(t, &p, r);
 	}
 	if (sockargs_int(s, ev, 0, -1, &fd) != 0)
-		return bad_arg(d, s, ev, 0);
+		return sockargs_bad(d, s, ev, 0);
 	k = sock_get(t, fd);
 	if (!k)
 		return sys_err(t, r, EBADF);
@@ -1210,7 +1109,7 @@ static int sys_dispatch(struct target *t, const struct script *s,
 		return sys_write(t, s, ev, k, &p, r, d);
 	if (strcmp(name, "shutdown") == 0) {
 		if (sockargs_int(s, ev, 1, SHUT_RDWR, &v) != 0)
-			return bad_arg(d, s, ev, 1);
+			return sockargs_bad(d, s, ev, 1);
 		rc = t->p->shutdown(t->inst, k->h, (int)v);
 		return rc < 0 ? sys_err(t, r, pl_errno(rc)) : sys_ok(t, r, 0);
 	}
@@ -1273,17 +1172,13 @@ int target_plugin__syscall(struct target *t, const struct script *s,
 
 void target_plugin__close(struct target *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
 	if (t->x && t->ext->detach)
 		t->ext->detach(t->x);
 	if (t->inst)
 		t->p->destroy(t->inst);
-	for (i = t->q_head; i < t->q_n; i++)
-		free(t->q[i].buf);
-	free(t->q);
+	pktq_free(&t->q);
 	if (t->dl)
 		dlclose(t->dl);
 	free(t);
