@@ -131,10 +131,11 @@ FUZZ_SECONDS ?= 60
 FUZZ_MERGE   ?= 1
 FUZZ_SEED    ?=
 FUZZ_TARGETS ?= fuzz_wire fuzz_script fuzz_conn fuzz_pair
+# The clang build of make fuzz and make fuzz-diff.
+FUZZ_CONFIGURE = $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON -DSHAKEDOWN_TESTS=OFF
 fuzz: deps
-	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
-	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \
-	    -DSHAKEDOWN_TESTS=OFF
+	$(FUZZ_CONFIGURE)
 	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
 	@rc=0; \
 	for t in $(FUZZ_TARGETS); do \
@@ -187,9 +188,7 @@ fuzz: deps
 DIFF_SECONDS ?= 600
 DIFF_JOBS    ?= 1
 fuzz-diff: deps
-	$(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
-	    -DCMAKE_C_COMPILER=$(FUZZ_CC) -DSHAKEDOWN_HARNESS=ON \
-	    -DSHAKEDOWN_TESTS=OFF
+	$(FUZZ_CONFIGURE)
 	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_diff_lwip
 	@bin=$(FUZZ_BUILD)/fuzz/fuzz_diff_lwip; w=$(FUZZ_BUILD)/fuzz-diff; \
 	if [ ! -x $$bin ]; then \

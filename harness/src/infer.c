@@ -248,17 +248,24 @@ static bool seg_decode(const struct sd_infer *f, const uint8_t *pkt, size_t len,
 	return true;
 }
 
-void sd_infer_inbound(struct sd_infer *f, uint64_t t_us, const uint8_t *pkt,
-                      size_t len)
+/* A segment that went in (to the stack) or out, as an event. */
+static void seg_event(struct sd_infer *f, uint64_t t_us, const uint8_t *pkt,
+                      size_t len, bool inbound)
 {
 	struct if_seg s;
 	struct if_ev *e;
 
-	if (!f || !seg_decode(f, pkt, len, true, &s))
+	if (!f || !seg_decode(f, pkt, len, inbound, &s))
 		return;
-	e = ev_add(f, IF_IN, t_us);
+	e = ev_add(f, inbound ? IF_IN : IF_OUT, t_us);
 	if (e)
 		e->u.seg = s;
+}
+
+void sd_infer_inbound(struct sd_infer *f, uint64_t t_us, const uint8_t *pkt,
+                      size_t len)
+{
+	seg_event(f, t_us, pkt, len, true);
 }
 
 void sd_infer_icmp(struct sd_infer *f, uint64_t t_us)
@@ -270,14 +277,7 @@ void sd_infer_icmp(struct sd_infer *f, uint64_t t_us)
 void sd_infer_outbound(struct sd_infer *f, uint64_t t_us, const uint8_t *pkt,
                        size_t len)
 {
-	struct if_seg s;
-	struct if_ev *e;
-
-	if (!f || !seg_decode(f, pkt, len, false, &s))
-		return;
-	e = ev_add(f, IF_OUT, t_us);
-	if (e)
-		e->u.seg = s;
+	seg_event(f, t_us, pkt, len, false);
 }
 
 /* Argument k of a call as an integer ("[1]" counts as 1); false if none. */

@@ -9,16 +9,14 @@
  */
 #include "repro_diff.h"
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz_diff.h"
+#include "shakedown/target.h"
 
 #define RD_MAX_INPUT 65536
 #define RD_FDS 16
@@ -322,35 +320,22 @@ static void obs_diff(void *ctx, const struct fd_diff *d)
 	r->diff_line = r->rec_line;
 }
 
-/* Loads build/plugins/sd_NAME.so next to this executable. */
-static const struct sd_stack_plugin *load(const char *name, FILE *log)
+/*
+ * The plugin named 'name', found and checked as `--target NAME` does
+ * (target_plugin_find, target_plugin_load); NULL after saying why.
+ */
+static const struct sd_stack_plugin *load(struct target_plugin *m,
+                                          const char *name, FILE *log)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-	void *dl;
-	sd_stack_plugin_fn fn;
-	const struct sd_stack_plugin *p;
+	char path[TARGET_PLUGIN_PATH_MAX], why[DIAG_MSG_MAX];
 
-	if (n <= 0)
-		return NULL;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(path, sizeof(path), "%s/plugins/sd_%s.so", exe, name);
-	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		fprintf(log, "shakedown repro: %s\n", dlerror());
+	if (target_plugin_find(name, path, sizeof(path), why, sizeof(why)) !=
+	        0 ||
+	    target_plugin_load(m, path, why, sizeof(why)) != 0) {
+		fprintf(log, "shakedown repro: %s\n", why);
 		return NULL;
 	}
-	*(void **)&fn = dlsym(dl, SD_PLUGIN_ENTRY);
-	if (!fn || !(p = fn()) || p->abi != SD_PLUGIN_ABI) {
-		fprintf(log, "shakedown repro: %s: no plugin of ABI %d\n", path,
-		        SD_PLUGIN_ABI);
-		return NULL;
-	}
-	return p;
+	return m->table;
 }
 
 /* A run of the input for the script (A with its defaults, as on
@@ -382,6 +367,9 @@ int repro_diff_main(const char *stack, const char *in_path,
                     const char *out_path, bool do_shrink, FILE *log)
 {
 	static uint8_t in[RD_MAX_INPUT], trial[RD_MAX_INPUT];
+	/* The modules stay loaded until the process ends: the CLI runs one
+	 * repro and exits. */
+	static struct target_plugin mods[2];
 	struct fd_cfg cfg;
 	struct rd r;
 	struct fd_diff want;
@@ -390,8 +378,9 @@ int repro_diff_main(const char *stack, const char *in_path,
 	size_t n, chunk, i;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.a = load("ref", log);
-	cfg.b = load(stack, log);
+	memset(mods, 0, sizeof(mods));
+	cfg.a = load(&mods[0], "ref", log);
+	cfg.b = load(&mods[1], stack, log);
 	if (!cfg.a || !cfg.b)
 		return 2;
 	cfg.b_profile = stack;

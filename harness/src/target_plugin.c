@@ -243,6 +243,7 @@ int target_plugin_load(struct target_plugin *m, const char *path, char *why,
 	}
 	snprintf(m->name, sizeof(m->name), "%s", p->name);
 	snprintf(m->path, sizeof(m->path), "%s", abs);
+	m->table = p;
 	m->ops = target_plugin_ops;
 	m->ops.name = m->name;
 	return 0;
@@ -253,6 +254,7 @@ void target_plugin_unload(struct target_plugin *m)
 	if (m->dl)
 		dlclose(m->dl);
 	m->dl = NULL;
+	m->table = NULL;
 }
 
 /* Appends dir to the list dirs (n used) unless it is there already. */

@@ -208,6 +208,8 @@ const struct target_ops *target_find(const char *name);
 
 #define TARGET_PLUGIN_PATH_MAX 4096
 
+struct sd_stack_plugin; /* stack_plugin.h */
+
 /*
  * A plugin module the CLI loaded: the target that runs it, named after the
  * plugin's table (its "name"), and the path every run loads it from
@@ -215,9 +217,10 @@ const struct target_ops *target_find(const char *name);
  */
 struct target_plugin {
 	struct target_ops ops;
-	char name[16];                     /* the plugin's name */
-	char path[TARGET_PLUGIN_PATH_MAX]; /* absolute path of the module */
-	void *dl;                          /* dlopen() handle */
+	char name[16];                       /* the plugin's name */
+	char path[TARGET_PLUGIN_PATH_MAX];   /* absolute path of the module */
+	void *dl;                            /* dlopen() handle */
+	const struct sd_stack_plugin *table; /* its checked table */
 };
 
 /*
