@@ -156,31 +156,53 @@ __attribute__((format(printf, 1, 2))) static void fc_fail(const char *fmt, ...)
 
 /* ---- The peer's byte stream: a function of the sequence number --------- */
 
+/*
+ * The byte the peer sends at sequence number seq is g_stream[seq % FC_PERIOD]
+ * (a hash of seq % FC_PERIOD, filled once by arm()), so its payloads are
+ * read from the table in place rather than written per segment. The period
+ * is prime: a byte delivered from the wrong place is caught unless the
+ * distance is a multiple of it, and the slots' rings (powers of two, at
+ * most FC_RX_MAX) never put stale bytes that far apart: their distance is
+ * a multiple of the ring's size, coprime with it, so at least
+ * FC_PERIOD * 1024 bytes, more than an input can send. The table runs
+ * FC_RX_MAX bytes past the period so that any run of up to that many
+ * sequence numbers is one contiguous slice, except across the wrap of the
+ * 32-bit sequence space (2^32 is not a multiple of the period), where
+ * peer_bytes() pieces the two sides together.
+ */
+#define FC_PERIOD 65521u
 #define FC_PEER_MUL 2654435761u
+
+static uint8_t g_stream[FC_PERIOD + FC_RX_MAX];
+
+static void stream_fill(void)
+{
+	uint32_t i, x;
+
+	for (i = 0; i < FC_PERIOD; i++) {
+		x = i * FC_PEER_MUL;
+		g_stream[i] = (uint8_t)((x >> 24) ^ (x >> 11));
+	}
+	memcpy(g_stream + FC_PERIOD, g_stream, FC_RX_MAX);
+}
 
 static inline uint8_t peer_byte(uint32_t seq)
 {
-	uint32_t x = seq * FC_PEER_MUL;
-
-	return (uint8_t)((x >> 24) ^ (x >> 11));
+	return g_stream[seq % FC_PERIOD];
 }
 
-/* The peer's payload at seq0: outside coverage like the oracles, which
- * check it (one traced compare per byte otherwise). peer_byte() of each
- * seq, its product carried from byte to byte instead of multiplied, and
- * stored eight bytes at a time (one AddressSanitizer check, not eight). */
-FC_ORACLE static void fill_peer(uint8_t *p, uint32_t seq0, uint32_t n)
+/* The peer's n (<= FC_RX_MAX) bytes from seq0: a slice of g_stream, or,
+ * across the wrap of the sequence space, the two slices copied to buf. */
+FC_ORACLE static const uint8_t *peer_bytes(uint8_t *buf, uint32_t seq0,
+                                           uint32_t n)
 {
-	uint32_t i = 0, j, x = seq0 * FC_PEER_MUL;
-	uint8_t w[8];
+	uint32_t first = 0u - seq0; /* bytes before the wrap; 0: none */
 
-	for (; n - i >= 8; i += 8) {
-		for (j = 0; j < 8; j++, x += FC_PEER_MUL)
-			w[j] = (uint8_t)((x >> 24) ^ (x >> 11));
-		__builtin_memcpy(p + i, w, 8);
-	}
-	for (; i < n; i++, x += FC_PEER_MUL)
-		p[i] = (uint8_t)((x >> 24) ^ (x >> 11));
+	if (first == 0 || n <= first)
+		return g_stream + seq0 % FC_PERIOD;
+	memcpy(buf, g_stream + seq0 % FC_PERIOD, first);
+	memcpy(buf + first, g_stream, n - first);
+	return buf;
 }
 
 /* ---- Input reader -------------------------------------------------------- */
@@ -337,11 +359,31 @@ FC_ORACLE static void fc_obs_app(struct fc *f, enum fc_call call, int h,
 		        call, ret);
 }
 
+/* memcmp(a, b, n) == 0, eight bytes a load and without a call to memcmp,
+ * which libFuzzer intercepts to trace. */
+FC_ORACLE static bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t x, y;
+	uint32_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		__builtin_memcpy(&x, a + i, 8);
+		__builtin_memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /* An oracle (checks every byte read): no coverage, no compare tracing. */
 FC_ORACLE static void app_recv(struct fc *f, int h, uint32_t n)
 {
 	struct tcp_conn *c = tcp_stack_conn(&f->st, h);
 	const struct sd_oracle_shadow *sh = sd_oracle_slot(&f->oracle, h);
+	const uint8_t *expect;
 	uint32_t seq;
 	int r, m;
 	int i;
@@ -364,10 +406,10 @@ FC_ORACLE static void app_recv(struct fc *f, int h, uint32_t n)
 	 * buffer: -DFC_NO_TRAP goes on after the failure above). */
 	m = (uint32_t)r < n ? r : (int)n;
 	seq = sh->irs.v + 1u + (uint32_t)f->read_off[h];
-	fill_peer(f->expect, seq, (uint32_t)m);
+	expect = peer_bytes(f->expect, seq, (uint32_t)m);
 	i = m;
-	if (m > 0 && memcmp(f->appbuf, f->expect, (size_t)m) != 0)
-		for (i = 0; i < m && f->appbuf[i] == f->expect[i]; i++)
+	if (m > 0 && !same_bytes(f->appbuf, expect, (uint32_t)m))
+		for (i = 0; i < m && f->appbuf[i] == expect[i]; i++)
 			;
 	if (i < m)
 		FC_FAIL("app read byte %llu (seq %u) = 0x%02x, the peer sent "
@@ -573,8 +615,7 @@ static void do_segment(struct fc *f, struct fc_rd *r, uint8_t op)
 	if (plen > FC_MAX_PAYLOAD)
 		plen = FC_MAX_PAYLOAD;
 	seq0 = seg.seq.v + ((seg.flags & TCP_FLAG_SYN) ? 1u : 0u);
-	fill_peer(f->payload, seq0, plen);
-	seg.payload = f->payload;
+	seg.payload = peer_bytes(f->payload, seq0, plen);
 	seg.payload_bytes = plen;
 	/* Options. */
 	if (ob & 0x80) {
@@ -938,6 +979,7 @@ static void arm(void)
 	if (g_stats_armed)
 		return;
 	g_stats_armed = true;
+	stream_fill();
 	for (i = 0; i < sizeof(g_sendpat); i++)
 		g_sendpat[i] = (uint8_t)i;
 	if (getenv("FUZZ_CONN_STATS"))

@@ -1168,21 +1168,6 @@ uint64_t tcp_conn_next_deadline_us(const struct tcp_conn *c)
 
 /* ---- User calls (RFC 9293 3.10) ----------------------------------------- */
 
-static bool addr_is_unicast(const struct tcp_addr *a)
-{
-	static const uint8_t zero[16];
-
-	if (a->family == TCP_AF_INET) {
-		/* MUST-46: no broadcast, multicast or unspecified remote. */
-		if (a->a[0] >= 224 || memcmp(a->a, zero, 4) == 0)
-			return false;
-		return true;
-	}
-	if (a->family == TCP_AF_INET6)
-		return a->a[0] != 0xff && memcmp(a->a, zero, 16) != 0;
-	return false;
-}
-
 int tcp_conn_open_passive(struct tcp_conn *c, const struct tcp_env *env,
                           uint64_t now_us, const struct tcp_tuple *t)
 {
@@ -1208,7 +1193,7 @@ int tcp_conn_open_active(struct tcp_conn *c, const struct tcp_env *env,
 {
 	if (c->state != TCP_CLOSED && c->state != TCP_LISTEN)
 		return TCP_EEXIST;
-	if (!addr_is_unicast(&t->raddr) || t->rport == 0 || t->lport == 0)
+	if (!tcp_addr_unicast(&t->raddr) || t->rport == 0 || t->lport == 0)
 		return TCP_EADDRNOTAVAIL;
 	{
 		enum tcp_state from = c->state;

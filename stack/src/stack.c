@@ -205,39 +205,10 @@ static void abort_children(struct tcp_stack *st, const struct tcp_env *env,
 
 /* ---- Addresses ---------------------------------------------------------- */
 
-/*
- * True for an address a segment may carry as source or destination:
- * IPv4 or IPv6, not unspecified, not multicast, not broadcast.
- * RFC 9293 3.9.2.3: "An incoming SYN with an invalid source address MUST be
- * ignored either by TCP or by the IP layer" (MUST-63) and "A TCP
- * implementation MUST silently discard an incoming SYN segment that is
- * addressed to a broadcast or multicast address" (MUST-57); "this guidance
- * is applicable to all incoming segments, not just SYNs", so the stack
- * checks every segment, which also keeps 3.10.7.1 replies from going to
- * such addresses. IPv4 224.0.0.0/4 (multicast) and 240.0.0.0/4 (reserved,
- * including the limited broadcast 255.255.255.255) are refused; a
- * subnet-directed broadcast cannot be recognized without interface
- * configuration, which the stack does not have. IPv6 multicast is
- * ff00::/8; the unspecified address (0.0.0.0, ::) is refused in both.
- */
-static bool addr_usable(const struct tcp_addr *a)
-{
-	static const uint8_t zero[16];
-
-	switch (a->family) {
-	case TCP_AF_INET:
-		return a->a[0] < 224 && memcmp(a->a, zero, 4) != 0;
-	case TCP_AF_INET6:
-		return a->a[0] != 0xff && memcmp(a->a, zero, 16) != 0;
-	default:
-		return false;
-	}
-}
-
 /* A usable local address, or "any" (family 0). */
 static bool laddr_ok(const struct tcp_addr *a)
 {
-	return a->family == 0 || addr_usable(a);
+	return a->family == 0 || tcp_addr_unicast(a);
 }
 
 /* ---- Setup and user calls ----------------------------------------------- */
@@ -359,9 +330,9 @@ int tcp_stack_connect_ip(struct tcp_stack *st, const struct tcp_env *env,
 		return TCP_EINVAL;
 	/* MUST-46: refuse a remote that is not unicast, before any side
 	 * effect (tcp_conn_open_active checks it again). */
-	if (!addr_usable(&t->raddr) || t->rport == 0)
+	if (!tcp_addr_unicast(&t->raddr) || t->rport == 0)
 		return TCP_EADDRNOTAVAIL;
-	if (!addr_usable(&t->laddr))
+	if (!tcp_addr_unicast(&t->laddr))
 		return TCP_EADDRNOTAVAIL;
 	tt = *t;
 	if (tt.lport == 0) {
@@ -671,8 +642,8 @@ input_seg(struct tcp_stack *st, const struct tcp_env *env, uint64_t now_us,
 	struct tcp_verdict v;
 	int h;
 
-	/* MUST-57, MUST-63 (see addr_usable); no reply of any kind. */
-	if (!addr_usable(src) || !addr_usable(dst) ||
+	/* MUST-57, MUST-63 (see tcp_addr_unicast); no reply of any kind. */
+	if (!tcp_addr_unicast(src) || !tcp_addr_unicast(dst) ||
 	    src->family != dst->family)
 		return stack_drop(env, now_us, NULL, TCP_DISP_DROP,
 		                  TCP_WHY_BAD_ADDR);

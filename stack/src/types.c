@@ -18,9 +18,55 @@
  */
 bool tcp_addr_eq(const struct tcp_addr *a, const struct tcp_addr *b)
 {
-	size_t n = (a->family == TCP_AF_INET) ? 4 : sizeof(a->a);
+	uint64_t x[2], y[2];
 
-	return a->family == b->family && memcmp(a->a, b->a, n) == 0;
+	if (a->family != b->family)
+		return false;
+	/* Word loads, not memcmp: the fuzz targets' libFuzzer intercepts
+	 * every memcmp call, and the stack compares tuples on each segment. */
+	if (a->family == TCP_AF_INET) {
+		uint32_t u, v;
+
+		__builtin_memcpy(&u, a->a, 4);
+		__builtin_memcpy(&v, b->a, 4);
+		return u == v;
+	}
+	__builtin_memcpy(x, a->a, 16);
+	__builtin_memcpy(y, b->a, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/*
+ * True for an address a segment may carry as source or destination:
+ * IPv4 or IPv6, not unspecified, not multicast, not broadcast.
+ * RFC 9293 3.9.2.3: "An incoming SYN with an invalid source address MUST be
+ * ignored either by TCP or by the IP layer" (MUST-63) and "A TCP
+ * implementation MUST silently discard an incoming SYN segment that is
+ * addressed to a broadcast or multicast address" (MUST-57); "this guidance
+ * is applicable to all incoming segments, not just SYNs", so the stack
+ * checks every segment, which also keeps 3.10.7.1 replies from going to
+ * such addresses; an active OPEN checks its remote too (MUST-46). IPv4
+ * 224.0.0.0/4 (multicast) and 240.0.0.0/4 (reserved, including the limited
+ * broadcast 255.255.255.255) are refused; a subnet-directed broadcast
+ * cannot be recognized without interface configuration, which the stack
+ * does not have. IPv6 multicast is ff00::/8; the unspecified address
+ * (0.0.0.0, ::) is refused in both.
+ */
+bool tcp_addr_unicast(const struct tcp_addr *a)
+{
+	uint64_t w[2];
+	uint32_t v;
+
+	switch (a->family) {
+	case TCP_AF_INET:
+		__builtin_memcpy(&v, a->a, 4);
+		return a->a[0] < 224 && v != 0;
+	case TCP_AF_INET6:
+		__builtin_memcpy(w, a->a, 16);
+		return a->a[0] != 0xff && (w[0] | w[1]) != 0;
+	default:
+		return false;
+	}
 }
 
 bool tcp_tuple_eq(const struct tcp_tuple *a, const struct tcp_tuple *b)

@@ -174,19 +174,24 @@ tcp_wire_csum_add(uint32_t sum, const uint8_t *p, size_t len)
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/*
 	 * The same sum, eight bytes a load (the loop below loads each byte,
-	 * which costs under AddressSanitizer). Byte-swapped, the load holds
-	 * four big-endian words; they are added pairwise in two 32-bit lanes
-	 * (at most 2 * 0xffff each), then the lanes into acc.
+	 * which costs under AddressSanitizer), in the machine's byte order:
+	 * RFC 1071 2(B), the sum of byte-swapped words is the byte-swapped
+	 * sum. Each load adds its two 32-bit halves to a 64-bit sum (no
+	 * overflow below 2^31 loads), folded to 16 bits and swapped back.
 	 * __builtin_memcpy: -ffreestanding would make memcpy a call.
 	 */
-	for (; len - i >= 8; i += 8) {
-		uint64_t v;
+	if (len >= 8) {
+		uint64_t nat = 0;
 
-		__builtin_memcpy(&v, p + i, 8);
-		v = __builtin_bswap64(v);
-		v = (v & 0x0000ffff0000ffffu) +
-		    ((v >> 16) & 0x0000ffff0000ffffu);
-		acc += (v >> 32) + (v & 0xffffffffu);
+		for (; len - i >= 8; i += 8) {
+			uint64_t v;
+
+			__builtin_memcpy(&v, p + i, 8);
+			nat += (v & 0xffffffffu) + (v >> 32);
+		}
+		while (nat >> 16)
+			nat = (nat & 0xffffu) + (nat >> 16);
+		acc += __builtin_bswap16((uint16_t)nat);
 	}
 #endif
 	for (; i + 1 < len; i += 2)
@@ -216,25 +221,18 @@ static uint32_t pseudo_sum(const struct tcp_addr *src,
                            const struct tcp_addr *dst, size_t len,
                            uint8_t proto)
 {
-	uint8_t tail[8];
-	uint32_t sum;
+	const uint8_t *s = src->a, *d = dst->a;
 
-	if (src->family == TCP_AF_INET6) {
-		sum = tcp_wire_csum_add(0, src->a, 16);
-		sum = tcp_wire_csum_add(sum, dst->a, 16);
-		tcp_wire_wr32(tail, (uint32_t)len);
-		tail[4] = 0;
-		tail[5] = 0;
-		tail[6] = 0;
-		tail[7] = proto;
-		return tcp_wire_csum_add(sum, tail, 8);
-	}
-	sum = tcp_wire_csum_add(0, src->a, 4);
-	sum = tcp_wire_csum_add(sum, dst->a, 4);
-	tail[0] = 0;
-	tail[1] = proto;
-	tcp_wire_wr16(tail + 2, (uint16_t)len);
-	return tcp_wire_csum_add(sum, tail, 4);
+	/* The words added directly: a call per field cost more than the sum. */
+	if (src->family == TCP_AF_INET6)
+		return tcp_wire_csum_add(
+		    tcp_wire_csum_add((uint32_t)(len >> 16 & 0xffffu) +
+		                          (uint32_t)(len & 0xffffu) + proto,
+		                      s, 16),
+		    d, 16);
+	return ((uint32_t)s[0] << 8 | s[1]) + ((uint32_t)s[2] << 8 | s[3]) +
+	       ((uint32_t)d[0] << 8 | d[1]) + ((uint32_t)d[2] << 8 | d[3]) +
+	       proto + (uint32_t)(len & 0xffffu);
 }
 
 static uint32_t tcp_wire_pseudo_sum(const struct tcp_addr *src,

@@ -380,6 +380,48 @@ static void test_csum_large_buffer_no_overflow(void **state)
 	assert_int_equal(0, tcp_wire_csum_fold(sum));
 }
 
+/*
+ * Every length from 0 to 80 at every alignment 0..7, running sums split at
+ * each even offset, against RFC 1071 written out one big-endian word at a
+ * time: the word loads of tcp_wire_csum_add must give the same folded sum.
+ */
+static uint16_t csum_words(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		sum += i % 2 ? p[i] : (uint32_t)p[i] << 8;
+	return tcp_wire_csum_fold(sum);
+}
+
+static void test_csum_word_loads_match_rfc1071_each_length(void **state)
+{
+	uint8_t buf[8 + 80];
+	uint32_t x = 12345;
+	size_t al, len, cut, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++) { /* a fixed LCG: carries galore */
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16 | (i % 5 == 0 ? 0xf0 : 0));
+	}
+	for (al = 0; al < 8; al++)
+		for (len = 0; len <= 80; len++) {
+			const uint8_t *p = buf + al;
+			uint16_t want = csum_words(p, len);
+
+			assert_int_equal(want,
+			                 tcp_wire_csum_fold(
+			                     tcp_wire_csum_add(0, p, len)));
+			for (cut = 0; cut <= len; cut += 2)
+				assert_int_equal(
+				    want, tcp_wire_csum_fold(tcp_wire_csum_add(
+				              tcp_wire_csum_add(0, p, cut),
+				              p + cut, len - cut)));
+		}
+}
+
 static void test_csum_ipv4_syn_known_value_2fe8(void **state)
 {
 	struct tcp_addr s = addr4(1), d = addr4(2);
@@ -944,6 +986,8 @@ int main(void)
 		cmocka_unit_test(test_csum_odd_length_pads_right_with_zero),
 		cmocka_unit_test(test_csum_unaligned_and_split_sums_agree),
 		cmocka_unit_test(test_csum_large_buffer_no_overflow),
+		cmocka_unit_test(
+		    test_csum_word_loads_match_rfc1071_each_length),
 		cmocka_unit_test(test_csum_ipv4_syn_known_value_2fe8),
 		cmocka_unit_test(test_csum_ipv6_pseudo_header_known_value_6e7e),
 		cmocka_unit_test(test_csum_fill_then_any_bit_flip_fails),

@@ -35,6 +35,9 @@ struct tcp_tuple {
 
 bool tcp_addr_eq(const struct tcp_addr *a, const struct tcp_addr *b);
 bool tcp_tuple_eq(const struct tcp_tuple *a, const struct tcp_tuple *b);
+/* A unicast IPv4 or IPv6 address: not unspecified, multicast or broadcast
+ * (RFC 9293 3.9.2.3, MUST-46, MUST-57, MUST-63). */
+bool tcp_addr_unicast(const struct tcp_addr *a);
 /* Fills *a with the IPv4 address b0.b1.b2.b3. */
 void tcp_addr_v4(struct tcp_addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
                  uint8_t b3);
