@@ -45,7 +45,6 @@ struct fc {
 	struct tcp_cfg cfg;
 	struct tcp_env env;
 	struct tcp_stack st;
-	struct tcp_stack_slot slots[FC_SLOTS];
 	struct tcp_out out;
 	uint64_t now_us;
 	uint32_t rx_bytes, tx_bytes;
@@ -68,9 +67,11 @@ struct fc {
 	struct tcp_addr recent_src[FC_RECENT], recent_dst[FC_RECENT];
 	uint16_t recent_tl[FC_RECENT]; /* the whole TCP length */
 	uint8_t recent[FC_RECENT][48];
-	/* Not cleared per input: large scratch buffers, and the trace of a
-	 * step (entries below trace_n are always written first). */
+	/* Not cleared per input: large scratch buffers, the trace of a step
+	 * (entries below trace_n are always written first), and the slots,
+	 * every field of which tcp_stack_init() sets. */
 	struct tcp_out_seg segs[FC_OUT_SEGS];
+	struct tcp_stack_slot slots[FC_SLOTS];
 	struct sd_oracle oracle;
 	uint8_t outdata[FC_OUT_DATA];
 	uint8_t bufmem[FC_SLOTS * (FC_RX_MAX + FC_TX_MAX)];
