@@ -272,15 +272,23 @@ static uint32_t first_cwnd(const struct tcp_conn *c)
 
 /*
  * Retransmits the first unacknowledged segment, stopping at the first
- * SACKed block (RFC 2018 5: the receiver holds those bytes).
+ * SACKed block (RFC 2018 5: the receiver holds those bytes) and at
+ * SND.MAX. The window is widened to let it go whatever the peer offers
+ * now (3.8.6, MAY-7: old data may be resent even beyond a shrunk right
+ * edge), but only over octets already sent: new data beyond the offered
+ * window waits for the window (SHLD-15), zero-window probing included.
  */
 static void retransmit_head(struct tcp_conn *c, const struct tcp_env *env,
                             uint64_t now_us, struct tcp_out *out)
 {
 	tcp_seq save_nxt = c->snd_nxt;
 	uint32_t len = tcp_conn__eff_mss(c);
+	uint32_t sent = tcp_seq_diff(c->snd_max, c->snd_una);
 	uint32_t cwnd = c->cwnd;
 	unsigned i;
+
+	if (len > sent)
+		len = sent;
 
 	for (i = 0; i < c->sacked_n; i++) {
 		if (tcp_seq_gt(c->sacked[i].left, c->snd_una)) {
