@@ -83,11 +83,21 @@ struct fc {
 
 static struct fc g_fc;
 
-/* The bytes of g_fc.bufmem from its start that may differ from the fill
- * pattern of setup(): the buffers of every slot that held a connection
- * since the last fill (all of them before the first). Only those are
- * filled again. */
-static size_t g_bufdirty = sizeof(g_fc.bufmem);
+/*
+ * The receive buffers in g_fc.bufmem that may differ from the fill pattern
+ * of setup(): those of every slot that held a connection since the last
+ * fill (all of bufmem before the first), as offsets and lengths. Only
+ * those are filled again, so that a read of bytes the stack never stored
+ * gives the same bytes in every run, never the peer's stream that an
+ * earlier input stored there (app_recv would then miss it, or not,
+ * depending on the inputs before). The send buffers are not filled: what
+ * the stack takes from them is sent, and nothing in this target reads
+ * the payload it sends (the oracle's round trip compares it with itself).
+ */
+static struct {
+	size_t off, len;
+} g_rxdirty[FC_SLOTS];
+static bool g_fill_all = true;
 
 /* What the application sends: byte i of a send call is (uint8_t)i. Filled
  * once, not per call (a byte loop in instrumented code costs a traced
@@ -275,27 +285,22 @@ FC_ORACLE static void fc_obs_state(struct fc *f, const struct tcp_trace_ev *ev)
 	g_obs->state(g_obs->ctx, f->now_us, h, ev->from, ev->to);
 }
 
-/* A connection began, changed or ended: its buffers may have been
+/* A connection began, changed or ended: its receive buffer may have been
  * written. (A slot's buffers are only written while it holds one, and
  * every connection begins with a traced change from CLOSED.) */
 static void note_dirty(struct fc *f, const struct tcp_conn *c)
 {
-	const struct tcp_ring *rg[2] = { &c->rx, &c->tx };
-	uintptr_t base = (uintptr_t)f->bufmem;
-	unsigned k;
+	uintptr_t base = (uintptr_t)f->bufmem, b = (uintptr_t)c->rx.buf;
+	uintptr_t at = (uintptr_t)c - (uintptr_t)f->slots;
+	size_t k = (size_t)(at / sizeof(f->slots[0]));
 
-	for (k = 0; k < 2; k++) {
-		uintptr_t b = (uintptr_t)rg[k]->buf;
-		size_t end;
-
-		if (b < base || b - base >= sizeof(f->bufmem))
-			continue;
-		end = (size_t)(b - base) + rg[k]->cap;
-		if (end > sizeof(f->bufmem))
-			end = sizeof(f->bufmem);
-		if (end > g_bufdirty)
-			g_bufdirty = end;
-	}
+	if ((uintptr_t)c < (uintptr_t)f->slots || k >= FC_SLOTS ||
+	    c != &f->slots[k].conn || b < base || b - base >= sizeof(f->bufmem))
+		return;
+	g_rxdirty[k].off = (size_t)(b - base);
+	g_rxdirty[k].len = c->rx.cap < sizeof(f->bufmem) - g_rxdirty[k].off
+	                       ? c->rx.cap
+	                       : sizeof(f->bufmem) - g_rxdirty[k].off;
 }
 
 static void fc_trace(void *ctx, const struct tcp_trace_ev *ev)
@@ -861,10 +866,11 @@ static void setup(struct fc *f, uint8_t sel, uint8_t ext)
 		                                  TCP_PROFILE_RFC5961,
 		                                  TCP_PROFILE_LEGACY,
 		                                  TCP_PROFILE_DEFAULT };
+	size_t i;
 
 	/* Clear the small state; the big scratch buffers stay as they are,
-	 * and the slot buffers hold a fixed pattern (refilled where the last
-	 * inputs may have written: g_bufdirty). */
+	 * and the receive buffers hold a fixed pattern (refilled where the
+	 * last input may have written: g_rxdirty). */
 	memset(f, 0, offsetof(struct fc, segs));
 	tcp_cfg_init(&f->cfg, prof[sel & 3]);
 	f->cfg.timestamps = (sel & 4) != 0;
@@ -924,8 +930,14 @@ static void setup(struct fc *f, uint8_t sel, uint8_t ext)
 	f->peer_isn[2] = 0x7FFFFFF8u;
 	f->peer_isn[3] = 0x80000010u;
 	f->now_us = 1000000u;
-	memset(f->bufmem, 0xA5, g_bufdirty);
-	g_bufdirty = 0;
+	if (g_fill_all) {
+		memset(f->bufmem, 0xA5, sizeof(f->bufmem));
+		g_fill_all = false;
+	}
+	for (i = 0; i < FC_SLOTS; i++) {
+		memset(f->bufmem + g_rxdirty[i].off, 0xA5, g_rxdirty[i].len);
+		g_rxdirty[i].len = 0;
+	}
 	if (ext & FC_EXT_SMALL_OUT) /* room for 2 segments: output blocks */
 		tcp_out_init(&f->out, f->segs, 2, f->outdata, 1500);
 	else

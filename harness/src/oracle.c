@@ -423,28 +423,25 @@ OR_FN static void check_conn(struct sd_oracle *o, size_t k)
 		     tcp_state_name(c->state));
 }
 
-/* Learns the IRS of each incarnation once it is synchronized. */
-OR_FN static void note_irs(struct sd_oracle *o)
+/* Learns the IRS of slot k's incarnation once it is synchronized; a free
+ * slot's shadow starts over (its incarnation count goes on). */
+OR_FN static void note_irs(struct sd_oracle *o, size_t k)
 {
-	size_t k;
+	const struct tcp_conn *c = &o->slots[k].conn;
+	struct sd_oracle_shadow *sh = &o->sh[k];
 
-	for (k = 0; k < o->n; k++) {
-		const struct tcp_conn *c = &o->slots[k].conn;
-		struct sd_oracle_shadow *sh = &o->sh[k];
+	if (o->slots[k].use == TCP_SLOT_FREE) {
+		uint32_t gen = sh->gen;
 
-		if (o->slots[k].use == TCP_SLOT_FREE) {
-			uint32_t gen = sh->gen;
-
-			memset(sh, 0, sizeof(*sh));
-			sh->state = TCP_CLOSED;
-			sh->gen = gen;
-			continue;
-		}
-		if (!sh->have_irs && c->state != TCP_CLOSED &&
-		    c->state != TCP_LISTEN && c->state != TCP_SYN_SENT) {
-			sh->have_irs = true;
-			sh->irs = c->irs;
-		}
+		memset(sh, 0, sizeof(*sh));
+		sh->state = TCP_CLOSED;
+		sh->gen = gen;
+		return;
+	}
+	if (!sh->have_irs && c->state != TCP_CLOSED && c->state != TCP_LISTEN &&
+	    c->state != TCP_SYN_SENT) {
+		sh->have_irs = true;
+		sh->irs = c->irs;
 	}
 }
 
@@ -720,11 +717,11 @@ OR_FN int sd_oracle_end(struct sd_oracle *o, const struct tcp_out *out,
 		check_trace(o);
 	if (!o->failed && out)
 		check_out(o, out, first);
-	if (!o->failed)
-		note_irs(o);
-	for (k = 0; k < o->n && !o->failed; k++)
+	for (k = 0; k < o->n && !o->failed; k++) {
+		note_irs(o, k);
 		if (o->slots[k].use != TCP_SLOT_FREE)
 			check_conn(o, k);
+	}
 	o->have_in = false;
 	o->trace_n = 0;
 	return o->failed ? -1 : 0;

@@ -6,9 +6,9 @@
  * ACK, keep-alive, TIME-WAIT, user timeout). Segment arrival is in
  * conn_input.c.
  */
-#include <string.h>
 
 #include "internal.h"
+#include "mem.h"
 
 #define MS 1000ull
 #define SEC 1000000ull

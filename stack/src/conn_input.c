@@ -5,9 +5,9 @@
  * SYN-RECEIVED and the synchronized states run PAWS (RFC 7323), then the
  * sequence check, RST, SYN, ACK, URG, text and FIN steps (3.10.7.4).
  */
-#include <string.h>
 
 #include "internal.h"
+#include "mem.h"
 
 #define TS_RECENT_VALID_US (24ull * 24 * 3600 * 1000000) /* RFC 7323 5.5 */
 

@@ -4,9 +4,9 @@
  * a 4 us clock plus SipHash-2-4 of the connection's 4-tuple under a secret
  * key. Written from the SipHash paper (Aumasson and Bernstein, 2012).
  */
-#include <string.h>
 
 #include "tcpref/isn.h"
+#include "mem.h"
 
 static uint64_t rotl(uint64_t x, unsigned b)
 {

@@ -4,9 +4,9 @@
  * fixed list of out-of-order blocks held beyond RCV.NXT (RFC 9293 3.10.7.4
  * seventh step, SHLD-31). Both work on caller-owned storage only.
  */
-#include <string.h>
 
 #include "internal.h"
+#include "mem.h"
 
 void tcp_ring_init(struct tcp_ring *r, uint8_t *buf, uint32_t cap)
 {

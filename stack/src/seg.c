@@ -4,9 +4,9 @@
  * a struct tcp_seg or a named refusal, and tcp_seg_emit() writes a struct
  * tcp_seg back with Linux's option layout and a correct checksum.
  */
-#include <string.h>
 
 #include "tcpref/seg.h"
+#include "mem.h"
 
 /* ---- Parse ------------------------------------------------------------- */
 

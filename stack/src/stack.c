@@ -5,10 +5,10 @@
  * segments to closed ports (RFC 9293 3.10.7.1) and a documented eviction
  * policy when the fixed, caller-owned table is full (STYLE R29).
  */
-#include <string.h>
 
-#include "internal.h"
 #include "tcpref/stack.h"
+#include "internal.h"
+#include "mem.h"
 #include "tcpref/wire.h"
 
 /* ---- Slots ------------------------------------------------------------- */

@@ -4,9 +4,9 @@
  * the name tables of states, drop reasons, causes and errors, each generated
  * from the X-macros in types.h so that an enum and its names cannot drift.
  */
-#include <string.h>
 
 #include "tcpref/types.h"
+#include "mem.h"
 
 /* ---- Addresses --------------------------------------------------------- */
 

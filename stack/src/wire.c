@@ -5,10 +5,10 @@
  * pseudo-headers, the TCP option iterator and the IPv4/IPv6 header parser
  * and writer. Nothing here judges a segment beyond "can it be read".
  */
-#include <string.h>
 
-#include "tcpref/conn.h"
 #include "tcpref/wire.h"
+#include "mem.h"
+#include "tcpref/conn.h"
 
 /* ---- TCP header view --------------------------------------------------- */
 
