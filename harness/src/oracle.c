@@ -255,6 +255,30 @@ OR_FN static int slot_of(const struct sd_oracle *o, const struct tcp_conn *c)
 	return (int)((size_t)off / sizeof(o->slots[0]));
 }
 
+/*
+ * A connection ends during the step: the stack traces the change before it
+ * clears the record, so its SND.NXT, SND.MAX and RCV.NXT are still those
+ * of the incarnation the snapshot saw, moved on by what the step did before
+ * the end (a retransmission, then the RST of an abort).
+ */
+OR_FN static void note_end(struct sd_oracle *o, const struct tcp_conn *c)
+{
+	int k = slot_of(o, c);
+	struct sd_oracle_snap *sn;
+
+	if (k < 0 || !o->snap[k].valid ||
+	    !tcp_tuple_eq(&o->snap[k].tuple, &c->tuple) ||
+	    !tcp_seq_eq(o->snap[k].iss, c->iss))
+		return;
+	sn = &o->snap[k];
+	sn->ended = true;
+	sn->end_nxt = c->snd_nxt;
+	if (tcp_seq_gt(c->snd_max, sn->snd_max))
+		sn->snd_max = c->snd_max;
+	if (tcp_seq_gt(c->rcv_nxt, sn->rcv_nxt))
+		sn->rcv_nxt = c->rcv_nxt;
+}
+
 OR_FN void sd_oracle_trace(struct sd_oracle *o, const struct tcp_trace_ev *ev)
 {
 	/* Every reason a segment is dropped for has a name and an RFC
@@ -273,6 +297,8 @@ OR_FN void sd_oracle_trace(struct sd_oracle *o, const struct tcp_trace_ev *ev)
 	}
 	if (ev->kind != TCP_TRACE_STATE)
 		return;
+	if (ev->to == TCP_CLOSED || ev->to == TCP_LISTEN)
+		note_end(o, ev->conn);
 	if (o->trace_n >= SD_ORACLE_TRACE_MAX) {
 		or_fail(o, "more than %d state changes in one step",
 		        SD_ORACLE_TRACE_MAX);
@@ -469,6 +495,7 @@ OR_FN void sd_oracle_begin(struct sd_oracle *o, enum sd_step step,
 		    o->slots[k].use != TCP_SLOT_FREE ? c->state : TCP_CLOSED;
 		s->valid = o->slots[k].use != TCP_SLOT_FREE &&
 		           c->state != TCP_CLOSED && c->state != TCP_LISTEN;
+		s->ended = false;
 		if (!s->valid)
 			continue;
 		s->tuple = c->tuple;
@@ -549,7 +576,8 @@ OR_FN static void check_rst(struct sd_oracle *o, const struct tcp_out_seg *os)
 	for (k = 0; k < o->n; k++) {
 		if (o->snap[k].valid &&
 		    tcp_tuple_eq(&o->snap[k].tuple, &os->tuple) &&
-		    s->seq.v == o->snap[k].snd_nxt.v)
+		    (s->seq.v == o->snap[k].snd_nxt.v ||
+		     (o->snap[k].ended && s->seq.v == o->snap[k].end_nxt.v)))
 			return;
 		if (o->slots[k].use != TCP_SLOT_FREE &&
 		    tcp_tuple_eq(&o->slots[k].conn.tuple, &os->tuple) &&

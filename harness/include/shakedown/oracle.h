@@ -38,12 +38,17 @@ struct sd_oracle_shadow {
 	uint32_t gen; /* incremented at each new incarnation */
 };
 
-/* A slot's variables before a step, to judge the segments it emitted. */
+/* A slot's variables before a step, to judge the segments it emitted;
+ * when the connection ends during the step (CLOSED, or back to LISTEN),
+ * widened to what they were at that moment: it may have sent before, and
+ * its RST carries the SND.NXT it had then (end_nxt). */
 struct sd_oracle_snap {
 	bool valid;
+	bool ended;
 	struct tcp_tuple tuple;
 	enum tcp_state state;
 	tcp_seq iss, snd_una, snd_nxt, snd_max, irs, rcv_nxt;
+	tcp_seq end_nxt;
 };
 
 struct sd_oracle {
