@@ -153,7 +153,8 @@ fuzz: deps
 	    ml=$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' \
 	        fuzz/$$t.options 2>/dev/null); dict="$$dict $$ml"; \
 	    echo "make fuzz: $$t for $(FUZZ_SECONDS) s (log: $$work/log)"; \
-	    if ! $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    if ! ASAN_OPTIONS=strict_string_checks=1:$${ASAN_OPTIONS:-} \
+	        $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) \
 	        -artifact_prefix=$$work/crash/ $$dict $$work/corpus \
 	        >$$work/log 2>&1; then \

@@ -142,6 +142,15 @@ static uint8_t *read_file(const char *path, size_t *len)
 		return NULL;
 	}
 	fclose(f);
+	/* Exactly the input's size, as libFuzzer passes it: a target that
+	 * reads past the end then trips AddressSanitizer here too (the
+	 * spare capacity of the read buffer hid such reads). */
+	{
+		uint8_t *b = realloc(buf, n > 0 ? n : 1);
+
+		if (b != NULL)
+			buf = b;
+	}
 	*len = n;
 	return buf;
 }

@@ -9,8 +9,8 @@
 # --only wire|script|conn makes that corpus alone.
 # Seeds are named by a hash of their content, so running it again adds only
 # what is new; --clean first removes the files of fuzz_wire/ and
-# fuzz_script/ (inputs merged in by make fuzz included) and leaves exactly
-# the generated seeds. corpus/fuzz_conn/ keeps what is there (inputs
+# fuzz_script/ (inputs merged in by make fuzz included) and leaves the
+# generated seeds and the reproducers of fixed crashes (*_repro_*). corpus/fuzz_conn/ keeps what is there (inputs
 # libFuzzer grew, reproducers): the vector seeds (one per vector, written
 # in BUILD/seeds/fuzz_conn/ as vec-<folder>-<name>) are added next to them
 # under libFuzzer's names (the SHA-1 of the content). With --merge, the
@@ -73,7 +73,7 @@ for t in wire script; do
 	want $t || continue
 	dir=corpus/fuzz_$t
 	if [ "$clean" = 1 ] && [ -d "$dir" ]; then
-		find "$dir" -maxdepth 1 -type f ! -name '.*' -exec rm -f {} +
+		find "$dir" -maxdepth 1 -type f ! -name '.*' ! -name '*_repro_*' -exec rm -f {} +
 	fi
 	mkdir -p "$dir"
 done
@@ -96,7 +96,7 @@ minimize() { # TARGET CANDIDATE_DIR
 		echo "gen-corpus: the merge failed: $build/seeds/fuzz_$1.merge.log" >&2
 		exit 1
 	}
-	find "corpus/fuzz_$1" -maxdepth 1 -type f ! -name '.*' -exec rm -f {} +
+	find "corpus/fuzz_$1" -maxdepth 1 -type f ! -name '.*' ! -name '*_repro_*' -exec rm -f {} +
 	cp "$out"/* "corpus/fuzz_$1/"
 	echo "gen-corpus: fuzz_$1: $(find "$2" -type f | wc -l) candidates" \
 		"minimized to $(find "corpus/fuzz_$1" -type f | wc -l) files"

@@ -769,14 +769,15 @@ static int line_comment(struct parser *p)
 			char why[320];
 			enum script_config_key key;
 			uint64_t v;
-			const char *at = strstr(p->t + pos, p->s->config[k]);
+			/* Within the line: the text has no NUL at its end
+			 * (found by fuzz_script: strstr read past it). */
+			const char *at =
+			    memmem(p->t + pos, end - pos, p->s->config[k],
+			           strlen(p->s->config[k]));
 
 			if (script_config_word(p->s->config[k], &key, &v, why,
 			                       sizeof(why)) != 0)
-				return perr(p,
-				            at && at < p->t + end
-				                ? (size_t)(at - p->t)
-				                : pos,
+				return perr(p, at ? (size_t)(at - p->t) : pos,
 				            "%s", why);
 		}
 	} else if (end - pos >= 3 && memcmp(p->t + pos, "ip:", 3) == 0) {
