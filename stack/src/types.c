@@ -27,12 +27,12 @@ bool tcp_addr_eq(const struct tcp_addr *a, const struct tcp_addr *b)
 	if (a->family == TCP_AF_INET) {
 		uint32_t u, v;
 
-		__builtin_memcpy(&u, a->a, 4);
-		__builtin_memcpy(&v, b->a, 4);
+		memcpy(&u, a->a, 4);
+		memcpy(&v, b->a, 4);
 		return u == v;
 	}
-	__builtin_memcpy(x, a->a, 16);
-	__builtin_memcpy(y, b->a, 16);
+	memcpy(x, a->a, 16);
+	memcpy(y, b->a, 16);
 	return x[0] == y[0] && x[1] == y[1];
 }
 
@@ -59,10 +59,10 @@ bool tcp_addr_unicast(const struct tcp_addr *a)
 
 	switch (a->family) {
 	case TCP_AF_INET:
-		__builtin_memcpy(&v, a->a, 4);
+		memcpy(&v, a->a, 4);
 		return a->a[0] < 224 && v != 0;
 	case TCP_AF_INET6:
-		__builtin_memcpy(w, a->a, 16);
+		memcpy(w, a->a, 16);
 		return a->a[0] != 0xff && (w[0] | w[1]) != 0;
 	default:
 		return false;
