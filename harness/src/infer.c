@@ -644,6 +644,18 @@ static void o_edge(struct outcome *o, int e)
 		o->edge[o->ne++] = e;
 }
 
+/* A segment the stack may have dropped in silence: for all the wire shows
+ * the connection is gone, in doubt until evidence that it lives on, which
+ * then counts edge e. */
+static struct outcome *o_silent(struct plan *p, const struct conn *gone, int e)
+{
+	struct outcome *o = o_add(p, gone, X_SILENT, 0);
+
+	o->doubt = true;
+	o->edge_alive = e;
+	return o;
+}
+
 static uint32_t seg_len(const struct if_seg *s)
 {
 	return s->len + ((s->flags & F_SYN) ? 1u : 0u) +
@@ -787,9 +799,7 @@ static void plan_syn_sent(const struct model *m, const struct if_seg *s,
 		if (s->flags & F_RST) {
 			/* Dropped (E015): silent, so it waits for evidence
 			 * that the connection lives on. */
-			o = o_add(p, &gone, X_SILENT, 0);
-			o->doubt = true;
-			o->edge_alive = 15;
+			o_silent(p, &gone, 15);
 		} else {
 			o = o_add(p, c, X_RST, s->ack);
 			o_edge(o, 14);
@@ -797,12 +807,9 @@ static void plan_syn_sent(const struct model *m, const struct if_seg *s,
 		return;
 	}
 	if (s->flags & F_RST) {
-		o = o_add(p, &gone, X_SILENT, 0);
-		o->doubt = true;
+		o = o_silent(p, &gone, (s->flags & F_ACK) ? 0 : 15);
 		if (s->flags & F_ACK)
 			o_edge(o, 16);
-		else
-			o->edge_alive = 15;
 		return;
 	}
 	if (!(s->flags & F_SYN)) {
@@ -907,11 +914,9 @@ static void plan_sync(const struct model *m, const struct if_seg *s,
 	}
 	if (!acc) {
 		if (rst) {
-			o = o_add(p, &gone, X_SILENT, 0);
-			o->doubt = true;
-			o->edge_alive =
-			    sd_edge_of_drop(st, TCP_WHY_RST_OUT_OF_WINDOW,
-			                    s->flags);
+			o_silent(p, &gone,
+			         sd_edge_of_drop(st, TCP_WHY_RST_OUT_OF_WINDOW,
+			                         s->flags));
 			return;
 		}
 		o = o_add(p, c, X_ACK, c->rcv);
@@ -933,11 +938,9 @@ static void plan_sync(const struct model *m, const struct if_seg *s,
 		    !in_range(s->seq, c->rcv, c->rcv + rcv_wnd(c, 0))) {
 			o = o_add(p, c, X_ACK, c->rcv);
 			o_edge(o, chal);
-			o = o_add(p, &gone, X_SILENT, 0);
-			o->doubt = true;
-			o->edge_alive =
-			    sd_edge_of_drop(st, TCP_WHY_RST_OUT_OF_WINDOW,
-			                    s->flags);
+			o_silent(p, &gone,
+			         sd_edge_of_drop(st, TCP_WHY_RST_OUT_OF_WINDOW,
+			                         s->flags));
 			return;
 		}
 		if (s->seq != c->rcv) {
